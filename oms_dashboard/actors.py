@@ -1,0 +1,52 @@
+"""Who runs a command: a staff user, an API token or the system (CLI, jobs)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .models import ApiToken, Role, Transition, User
+from .states import Visibility
+
+_ROLE_VISIBILITY = {
+    Role.STORE_STAFF: Visibility.INSTORE,
+    Role.MANAGER: Visibility.OMS_WEB,
+    Role.ADMIN: Visibility.OMS_WEB,
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str
+    # None: the system, which may run every transition.
+    visibility: Visibility | None
+    # None: every location.
+    location_ids: frozenset[int] | None = None
+    user_id: int | None = None
+    api_token_id: int | None = None
+
+    def may_access(self, location_id: int) -> bool:
+        return self.location_ids is None or location_id in self.location_ids
+
+    def may_run(self, transition: Transition) -> bool:
+        return self.visibility is None or self.visibility.value in (transition.ui_visibility or [])
+
+    @classmethod
+    def for_user(cls, user: User) -> Actor:
+        role = Role(user.role)
+        locations = frozenset(location.id for location in user.locations) if role is Role.STORE_STAFF else None
+        return cls(
+            name=f"user:{user.username}", visibility=_ROLE_VISIBILITY[role], location_ids=locations, user_id=user.id
+        )
+
+    @classmethod
+    def for_token(cls, token: ApiToken) -> Actor:
+        locations = frozenset(location.id for location in token.locations) or None
+        return cls(
+            name=f"token:{token.name} ({token.key_prefix})",
+            visibility=Visibility.THIRD_PARTY,
+            location_ids=locations,
+            api_token_id=token.id,
+        )
+
+
+SYSTEM = Actor(name="system", visibility=None)

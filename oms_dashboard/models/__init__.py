@@ -1,0 +1,40 @@
+"""All models, importable from one place (Alembic's autogenerate sees them through here)."""
+
+from .accounts import (
+    ApiToken,
+    IdempotencyRecord,
+    Role,
+    User,
+    api_token_locations,
+    user_locations,
+)
+from .catalog import Product, Reservation, Stock
+from .locations import LOCATION_TYPES, CargoCompany, StockLocation
+from .orders import Order, OrderItem
+from .packages import DenialReason, Discrepancy, Package, PackageItem, Shipment
+from .workflow import OutboxEvent, Transition, TransitionLog
+
+__all__ = [
+    "LOCATION_TYPES",
+    "ApiToken",
+    "CargoCompany",
+    "DenialReason",
+    "Discrepancy",
+    "IdempotencyRecord",
+    "Order",
+    "OrderItem",
+    "OutboxEvent",
+    "Package",
+    "PackageItem",
+    "Product",
+    "Reservation",
+    "Role",
+    "Shipment",
+    "Stock",
+    "StockLocation",
+    "Transition",
+    "TransitionLog",
+    "User",
+    "api_token_locations",
+    "user_locations",
+]

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import TimestampMixin, utcnow
+from .locations import StockLocation
+
+
+class Product(TimestampMixin, db.Model):
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    barcode: Mapped[str] = mapped_column(String(64), index=True, default="")
+    image_url: Mapped[str | None] = mapped_column(String(512))
+
+
+class Stock(db.Model):
+    """Units of one product at one location; `reserved` counts its Reservation rows."""
+
+    __tablename__ = "stocks"
+    __table_args__ = (
+        UniqueConstraint("stock_location_id", "product_id"),
+        CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+        CheckConstraint("reserved >= 0", name="reserved_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stock_location_id: Mapped[int] = mapped_column(ForeignKey("stock_locations.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    quantity: Mapped[int] = mapped_column(default=0)
+    reserved: Mapped[int] = mapped_column(default=0)
+    modified_date: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    stock_location: Mapped[StockLocation] = relationship()
+    product: Mapped[Product] = relationship()
+
+    @property
+    def available(self) -> int:
+        return self.quantity - self.reserved
+
+
+class Reservation(db.Model):
+    """One unit of a stock row held for one package item."""
+
+    __tablename__ = "reservations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stock_id: Mapped[int] = mapped_column(ForeignKey("stocks.id"), index=True)
+    package_item_id: Mapped[int] = mapped_column(ForeignKey("package_items.id"), unique=True)
+    created_date: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import JSONType, TimestampMixin
+from .catalog import Product
+from .locations import CargoCompany
+
+
+class Order(TimestampMixin, db.Model):
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    channel: Mapped[str] = mapped_column(String(64), default="")
+    customer: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    shipping_address: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    notes: Mapped[str | None] = mapped_column(Text)
+    # Marketplace orders arrive with their carrier and tracking number (CHANNEL_BASED_COMPLETE_PACKAGING).
+    cargo_company_id: Mapped[int | None] = mapped_column(ForeignKey("cargo_companies.id"))
+    tracking_number: Mapped[str | None] = mapped_column(String(128))
+    # Last n used in package numbers "<order number>P<n>"; bumped atomically.
+    package_sequence: Mapped[int] = mapped_column(default=0)
+
+    cargo_company: Mapped[CargoCompany | None] = relationship()
+    items: Mapped[list[OrderItem]] = relationship(back_populates="order", order_by="OrderItem.id")
+
+
+class OrderItem(TimestampMixin, db.Model):
+    """One unit of one product; active in at most one package at a time."""
+
+    __tablename__ = "order_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    status: Mapped[str] = mapped_column(String(32), default="waiting")
+
+    order: Mapped[Order] = relationship(back_populates="items")
+    product: Mapped[Product] = relationship()

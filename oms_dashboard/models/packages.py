@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date, DateTime, ForeignKey, Index, String, and_
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..states import ItemStatus, PackageStatus
+from .base import JSONType, TimestampMixin, utcnow
+from .catalog import Product
+from .locations import CargoCompany, StockLocation
+from .orders import Order, OrderItem
+
+
+class DenialReason(TimestampMixin, db.Model):
+    __tablename__ = "denial_reasons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(255), unique=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    priority: Mapped[int] = mapped_column(default=0)
+    remote_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class Package(TimestampMixin, db.Model):
+    __tablename__ = "packages"
+    __table_args__ = (Index("ix_packages_location_status", "stock_location_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(80), unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    stock_location_id: Mapped[int] = mapped_column(ForeignKey("stock_locations.id"))
+    status: Mapped[int] = mapped_column(index=True)
+    denial_reason_id: Mapped[int | None] = mapped_column(ForeignKey("denial_reasons.id"))
+    invoice_number: Mapped[str | None] = mapped_column(String(64))
+    invoice_date: Mapped[date | None] = mapped_column(Date)
+    invoice_url: Mapped[str | None] = mapped_column(String(512))
+
+    order: Mapped[Order] = relationship()
+    stock_location: Mapped[StockLocation] = relationship()
+    denial_reason: Mapped[DenialReason | None] = relationship()
+    items: Mapped[list[PackageItem]] = relationship(
+        back_populates="package", order_by="PackageItem.id", foreign_keys="PackageItem.package_id"
+    )
+    shipment: Mapped[Shipment | None] = relationship(back_populates="package")
+
+    @property
+    def state(self) -> PackageStatus:
+        return PackageStatus(self.status)
+
+    @property
+    def active_items(self) -> list[PackageItem]:
+        return [item for item in self.items if item.is_active]
+
+
+class PackageItem(TimestampMixin, db.Model):
+    """An order item's stay in a package.
+
+    While the item is in the package (`is_active`) its status is the package's status slug;
+    once it leaves, it is `replanned` or `cancelled`, or it keeps `out_of_stock` /
+    `wrong_product` with `replanned_to` pointing at where it went.
+    """
+
+    __tablename__ = "package_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    package_id: Mapped[int] = mapped_column(ForeignKey("packages.id"), index=True)
+    order_item_id: Mapped[int] = mapped_column(ForeignKey("order_items.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    replanned_to_id: Mapped[int | None] = mapped_column(ForeignKey("package_items.id"))
+
+    package: Mapped[Package] = relationship(back_populates="items", foreign_keys=[package_id])
+    order_item: Mapped[OrderItem] = relationship()
+    product: Mapped[Product] = relationship()
+    replanned_to: Mapped[PackageItem | None] = relationship(remote_side=[id])
+
+    @hybrid_property
+    def is_active(self) -> bool:
+        return self.replanned_to_id is None and self.status != ItemStatus.CANCELLED
+
+    @is_active.inplace.expression
+    @classmethod
+    def _is_active_expression(cls):
+        return and_(cls.replanned_to_id.is_(None), cls.status != ItemStatus.CANCELLED.value)
+
+
+class Shipment(TimestampMixin, db.Model):
+    __tablename__ = "shipments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    package_id: Mapped[int] = mapped_column(ForeignKey("packages.id"), unique=True)
+    cargo_company_id: Mapped[int | None] = mapped_column(ForeignKey("cargo_companies.id"))
+    tracking_number: Mapped[str | None] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(32))
+    # What the shipping label prints; regenerated (version + 1) when carrier or tracking changes.
+    label: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    label_version: Mapped[int] = mapped_column(default=0)
+
+    package: Mapped[Package] = relationship(back_populates="shipment")
+    cargo_company: Mapped[CargoCompany | None] = relationship()
+
+
+class Discrepancy(db.Model):
+    """An item reported not found or wrong at a location; planning never sends it back there."""
+
+    __tablename__ = "discrepancies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    package_id: Mapped[int] = mapped_column(ForeignKey("packages.id"), index=True)
+    package_item_id: Mapped[int] = mapped_column(ForeignKey("package_items.id"))
+    order_item_id: Mapped[int] = mapped_column(ForeignKey("order_items.id"), index=True)
+    stock_location_id: Mapped[int] = mapped_column(ForeignKey("stock_locations.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    reason: Mapped[str] = mapped_column(String(32))
+    denial_reason_id: Mapped[int | None] = mapped_column(ForeignKey("denial_reasons.id"))
+    created_date: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,84 @@
+"""Locations, products and stock as the ERP (or the demo) sets them up."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..database import run_in_transaction
+from ..errors import AppError
+from ..extensions import db
+from ..models import LOCATION_TYPES, CargoCompany, Product, Stock, StockLocation
+
+
+def add_location(
+    *,
+    erp_code: str,
+    name: str,
+    type: str = "store",
+    city: str = "",
+    priority: int = 0,
+    max_quota: int | None = None,
+    default_cargo_company_code: str | None = None,
+    is_active: bool = True,
+) -> int:
+    if type not in LOCATION_TYPES:
+        raise AppError.field("type", f"One of: {', '.join(LOCATION_TYPES)}.")
+
+    def work() -> int:
+        company = None
+        if default_cargo_company_code:
+            company = db.session.scalars(
+                select(CargoCompany).where(CargoCompany.erp_code == default_cargo_company_code)
+            ).first()
+            if company is None:
+                raise AppError.field("default_cargo_company", f"Unknown cargo company: {default_cargo_company_code}.")
+        location = StockLocation(
+            erp_code=erp_code,
+            name=name,
+            type=type,
+            city=city,
+            priority=priority,
+            max_quota=max_quota,
+            default_cargo_company=company,
+            is_active=is_active,
+        )
+        db.session.add(location)
+        db.session.flush()
+        return location.id
+
+    return run_in_transaction(work)
+
+
+def add_product(*, sku: str, name: str, barcode: str = "", image_url: str | None = None) -> int:
+    def work() -> int:
+        product = Product(sku=sku, name=name, barcode=barcode, image_url=image_url)
+        db.session.add(product)
+        db.session.flush()
+        return product.id
+
+    return run_in_transaction(work)
+
+
+def set_stock(*, location_erp_code: str, sku: str, quantity: int) -> None:
+    """Set the units on hand; what is reserved stays reserved."""
+    if quantity < 0:
+        raise AppError.field("quantity", "Must be zero or more.")
+
+    def work() -> None:
+        location = db.session.scalars(select(StockLocation).where(StockLocation.erp_code == location_erp_code)).first()
+        product = db.session.scalars(select(Product).where(Product.sku == sku)).first()
+        if location is None:
+            raise AppError.field("stock_location", f"Unknown stock location: {location_erp_code}.")
+        if product is None:
+            raise AppError.field("sku", f"Unknown SKU: {sku}.")
+        stock = db.session.scalars(
+            select(Stock)
+            .where(Stock.stock_location_id == location.id, Stock.product_id == product.id)
+            .with_for_update()
+        ).first()
+        if stock is None:
+            db.session.add(Stock(stock_location_id=location.id, product_id=product.id, quantity=quantity))
+        else:
+            stock.quantity = quantity
+
+    run_in_transaction(work)

@@ -1,0 +1,79 @@
+"""Commands that change a package's state and its reservations, nothing more."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+
+from ...extensions import db
+from ...models import Discrepancy, TransitionLog
+from ...states import PackageStatus
+from ..packages import set_package_status
+from ..stock import release_reservations
+from . import lookups
+from .core import CommandResult, CommandRun, handles
+from .inputs import InvoiceInput, NoInput, RefuseInput
+
+
+def _moved(run: CommandRun) -> str:
+    return f"Package {run.package.number}: {PackageStatus(run.from_status).label} → {run.package.state.label}."
+
+
+@handles("PKG_STATE_TRANSITION", NoInput)
+def state_transition(run: CommandRun) -> CommandResult:
+    set_package_status(run.package, run.destination)
+    return run.done(_moved(run))
+
+
+@handles("PKG_DEALLOCATE_RESERVATIONS", NoInput)
+def deallocate_reservations(run: CommandRun) -> CommandResult:
+    release_reservations(item.id for item in run.package.active_items)
+    set_package_status(run.package, run.destination)
+    return run.done(_moved(run) + " Its reservations were released.")
+
+
+@handles("REFUSE_WITH_DENIAL_REASON", RefuseInput)
+def refuse(run: CommandRun) -> CommandResult:
+    reason = lookups.denial_reason(run.inputs.denial_reason)
+    package = run.package
+    release_reservations(item.id for item in package.active_items)
+    package.denial_reason = reason
+    set_package_status(package, run.destination)
+    run.events.append(("package.refused", package))
+    return run.done(f"Package {package.number} refused ({reason.title}); it needs rescheduling.")
+
+
+@handles("PACKED_FOR_REFUND", NoInput)
+def packed_for_refund(run: CommandRun) -> CommandResult:
+    package = run.package
+    if package.state is PackageStatus.WAITING:  # seed 002: only from waiting
+        release_reservations(item.id for item in package.active_items)
+        db.session.execute(delete(Discrepancy).where(Discrepancy.package_id == package.id))
+    set_package_status(package, run.destination)
+    return run.done(_moved(run))
+
+
+@handles("BLOCK", NoInput)
+def block(run: CommandRun) -> CommandResult:
+    set_package_status(run.package, run.destination)
+    return run.done(_moved(run))
+
+
+@handles("UNBLOCK", NoInput)
+def unblock(run: CommandRun) -> CommandResult:
+    before_block = db.session.scalar(
+        select(TransitionLog.from_status)
+        .where(TransitionLog.package_id == run.package.id, TransitionLog.to_status == PackageStatus.BLOCKED)
+        .order_by(TransitionLog.id.desc())
+        .limit(1)
+    )
+    set_package_status(run.package, PackageStatus(before_block or PackageStatus.WAITING))
+    return run.done(_moved(run))
+
+
+@handles("UPDATE_INVOICE", InvoiceInput)
+def update_invoice(run: CommandRun) -> CommandResult:
+    package = run.package
+    package.invoice_number = run.inputs.invoice_number
+    package.invoice_date = run.inputs.invoice_date
+    package.invoice_url = run.inputs.invoice_url
+    return run.done(f"Invoice {package.invoice_number} recorded on package {package.number}.")

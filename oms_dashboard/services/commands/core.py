@@ -1,0 +1,160 @@
+"""`run_command`: the only code that changes a package's state (DESIGN §2, §4).
+
+Order of checks: the package (404, 403), the transition (400, 406), the state guard inside
+the row lock (406), the input (400); then the effects, one transition-log row and the outbox
+events, and one commit. Any error rolls everything back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ...actors import Actor
+from ...database import run_in_transaction
+from ...errors import AppError
+from ...extensions import db
+from ...models import Package, PackageItem, Transition
+from ...states import PackageStatus
+from ..history import emit_events, log_transition, status_events
+from .inputs import CommandInput, parse_input
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    status_code: int  # 200 with `body`, or 204
+    body: dict[str, Any] | None
+    message: str  # what happened, in a sentence for the pages
+
+
+@dataclass
+class CommandRun:
+    """One command in progress: what handlers read, and what they made besides the package itself."""
+
+    package: Package
+    transition: Transition
+    actor: Actor
+    inputs: Any
+    input_parameters: dict[str, Any]
+    created: list[Package] = field(default_factory=list)
+    events: list[tuple[str, Package]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.from_status = self.package.status
+
+    @property
+    def destination(self) -> PackageStatus:
+        return PackageStatus(self.transition.destination_state)
+
+    def done(self, message: str) -> CommandResult:
+        return CommandResult(204, None, message)
+
+    def record(self) -> None:
+        package = self.package
+        log_transition(
+            package=package,
+            from_status=self.from_status,
+            command=self.transition.command,
+            actor=self.actor,
+            transition=self.transition,
+            input_parameters=self.input_parameters,
+        )
+        for new_package in self.created:
+            log_transition(
+                package=new_package,
+                from_status=None,
+                command=self.transition.command,
+                actor=self.actor,
+                transition=self.transition,
+                input_parameters={"source_package": package.id},
+            )
+        events = [("package.created", new_package) for new_package in self.created]
+        if package.status != self.from_status:
+            events += status_events(package)
+        emit_events(events + self.events)
+
+
+Handler = Callable[[CommandRun], CommandResult]
+_HANDLERS: dict[str, tuple[type[CommandInput], Handler]] = {}
+
+
+def handles(command: str, input_model: type[CommandInput]) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        _HANDLERS[command] = (input_model, handler)
+        return handler
+
+    return register
+
+
+def run_command(
+    *,
+    package_id: int,
+    actor: Actor,
+    transition_id: int | None = None,
+    slug: str | None = None,
+    input_parameters: dict[str, Any] | None = None,
+    before_commit: Callable[[CommandResult], None] | None = None,
+) -> CommandResult:
+    """Run one command on one package. `before_commit` lets the caller add rows to the same transaction."""
+    input_parameters = dict(input_parameters or {})
+
+    def work() -> CommandResult:
+        package = _lock_package(package_id)
+        if not actor.may_access(package.stock_location_id):
+            raise AppError.forbidden()
+        transition = _resolve_transition(transition_id, slug)
+        if transition.source_state != package.status or not actor.may_run(transition):
+            raise AppError.command_not_allowed()
+        if transition.command not in _HANDLERS:  # a transition row for a command this release cannot run
+            raise AppError.command_not_allowed()
+        input_model, handler = _HANDLERS[transition.command]
+        run = CommandRun(
+            package=package,
+            transition=transition,
+            actor=actor,
+            inputs=parse_input(input_model, input_parameters),
+            input_parameters=input_parameters,
+        )
+        result = handler(run)
+        run.record()
+        if before_commit is not None:
+            before_commit(result)
+        return result
+
+    return run_in_transaction(work)
+
+
+def _lock_package(package_id: int) -> Package:
+    package = db.session.scalars(
+        select(Package)
+        .where(Package.id == package_id)
+        .with_for_update(of=Package)
+        .execution_options(populate_existing=True)
+        .options(
+            joinedload(Package.stock_location),
+            joinedload(Package.order),
+            joinedload(Package.shipment),
+            selectinload(Package.items).joinedload(PackageItem.order_item),
+            selectinload(Package.items).joinedload(PackageItem.product),
+        )
+    ).first()
+    if package is None:
+        raise AppError.not_found()
+    return package
+
+
+def _resolve_transition(transition_id: int | None, slug: str | None) -> Transition:
+    if transition_id is None and not slug:
+        raise AppError.non_field("transition or slug required")
+    by_id = db.session.get(Transition, transition_id) if transition_id is not None else None
+    by_slug = db.session.scalars(select(Transition).where(Transition.slug == slug)).first() if slug else None
+    if by_id is not None and by_slug is not None and by_id.id != by_slug.id:
+        raise AppError.command_mismatch()
+    found = by_id if transition_id is not None else by_slug
+    if found is None or (transition_id is not None and slug and by_slug is None):
+        raise AppError.command_not_allowed()
+    return found

@@ -1,0 +1,127 @@
+"""`input_parameters` of each command, validated with pydantic; errors become DESIGN §5.3 400 bodies."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StrictBool,
+    ValidationError,
+)
+
+from ...database import MAX_ID
+from ...errors import AppError
+
+
+def _integer_id(value: Any) -> Any:
+    # pydantic would read true as 1; an id is never a boolean.
+    if isinstance(value, bool):
+        raise ValueError("A valid integer is required.")
+    return value
+
+
+Id = Annotated[int, BeforeValidator(_integer_id), Field(gt=0, le=MAX_ID)]
+Text = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+def _id_or_code(value: Any) -> int | str:
+    """Seed 001 shows a cargo company sent as an id or as a string: an erp_code is accepted too."""
+    if isinstance(value, str):
+        value = value.strip()
+        if not value.isdigit():
+            if 0 < len(value) <= 64:
+                return value
+            raise ValueError("Give the cargo company's id or erp_code.")
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
+        raise ValueError("Give the cargo company's id or erp_code.")
+    return value
+
+
+CargoCompanyRef = Annotated[int | str, PlainValidator(_id_or_code)]
+
+
+class CommandInput(BaseModel):
+    # Integrators send extra keys (seed 000 puts "package" in the body): ignore them.
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class NoInput(CommandInput):
+    pass
+
+
+class OutOfStockInput(CommandInput):
+    package_items: Annotated[list[Id], Field(min_length=1)]
+    denial_reason: Id | None = None
+    reason: Literal["not_found", "wrong_product"] = "not_found"
+
+
+class ChannelPackingInput(CommandInput):
+    barcodes: Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(min_length=1)]
+
+
+class RefuseInput(CommandInput):
+    denial_reason: Id
+
+
+class ShipInput(CommandInput):
+    package_items: list[Id] | None = None
+
+
+class ShipAdvancedInput(CommandInput):
+    tracking_number: Text
+    cargo_company: CargoCompanyRef
+
+
+class ShipmentStatusInput(CommandInput):
+    delivered_status: StrictBool
+    status: Literal["attempted_delivery", "delivery_failed"] | None = None
+
+
+class ShipmentInfoInput(CommandInput):
+    tracking_number: Text | None = None
+    cargo_company: CargoCompanyRef | None = None
+
+
+class InvoiceInput(CommandInput):
+    invoice_number: Annotated[str, Field(min_length=1, max_length=64)]
+    invoice_date: date | None = None
+    invoice_url: Annotated[str, Field(max_length=512, pattern=r"^https?://\S+$")] | None = None
+
+
+_MESSAGES = {
+    "missing": "This field is required.",
+    "int_parsing": "A valid integer is required.",
+    "int_type": "A valid integer is required.",
+    "int_from_float": "A valid integer is required.",
+    "list_type": "Expected a list of items.",
+    "bool_type": "Must be a valid boolean.",
+    "string_type": "Not a valid string.",
+    "too_short": "This list may not be empty.",
+    "string_too_short": "This field may not be blank.",
+}
+
+
+def parse_input(model: type[CommandInput], data: dict[str, Any]) -> CommandInput:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise AppError.validation(_field_errors(exc)) from None
+
+
+def _field_errors(exc: ValidationError) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "non_field_errors"
+        message = _MESSAGES.get(error["type"], error["msg"].removeprefix("Value error, "))
+        index = next((part for part in error["loc"][1:] if isinstance(part, int)), None)
+        if index is not None:
+            message = f"Item {index}: {message}"
+        errors.setdefault(field, []).append(message)
+    return errors

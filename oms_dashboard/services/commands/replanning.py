@@ -1,0 +1,184 @@
+"""Product Not Found & Wrong Product (seed 000), its Advanced variant, and REPACK ("Reschedule").
+
+Items reported missing get a discrepancy record at the location, which keeps planning from
+sending them back there; the units are written off the location's stock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ...errors import AppError
+from ...extensions import db
+from ...models import DenialReason, Discrepancy, Package, PackageItem
+from ...states import DiscrepancyReason, ItemStatus, PackageStatus
+from ..packages import create_package, create_planned_package, set_package_status
+from ..planning import PlannedGroup, merge_groups, plan_items
+from ..stock import add_reservations, release_reservations, write_off
+from . import lookups
+from .core import CommandResult, CommandRun, handles
+from .inputs import NoInput, OutOfStockInput
+
+NOTHING_PLANNED = {
+    "package__id": None,
+    "package__number": "",
+    "package__stock_location__id": None,
+    "package__stock_location__name": "",
+}
+
+
+@handles("DETECTED_OUT_OF_STOCK_ITEM", OutOfStockInput)
+def detected_out_of_stock_item(run: CommandRun) -> CommandResult:
+    return _out_of_stock(run, advanced=False)
+
+
+@handles("DETECTED_OUT_OF_STOCK_ITEM_ADVANCED", OutOfStockInput)
+def detected_out_of_stock_item_advanced(run: CommandRun) -> CommandResult:
+    return _out_of_stock(run, advanced=True)
+
+
+def _out_of_stock(run: CommandRun, *, advanced: bool) -> CommandResult:
+    package = run.package
+    missing = lookups.package_items(package, run.inputs.package_items)
+    denial_reason = lookups.denial_reason(run.inputs.denial_reason) if run.inputs.denial_reason else None
+    reason = DiscrepancyReason(run.inputs.reason)
+    missing_ids = {item.id for item in missing}
+    remaining = [item for item in package.active_items if item.id not in missing_ids]
+    # Advanced keeps the package and the rest of its items; with nothing left to keep it is the standard command.
+    keep_package = advanced and bool(remaining)
+
+    release_reservations(item.id for item in (missing if keep_package else package.active_items))
+    _report_missing(package, missing, reason, denial_reason)
+    if not keep_package:
+        set_package_status(package, run.destination if not advanced else PackageStatus.OUT_OF_STOCK)
+    for item in missing:
+        item.status = ItemStatus.WRONG_PRODUCT if reason is DiscrepancyReason.WRONG_PRODUCT else ItemStatus.OUT_OF_STOCK
+
+    missing_plan = plan_items(order_items=[item.order_item for item in missing])
+    groups = missing_plan.groups
+    if not keep_package:
+        stay_plan = plan_items(
+            order_items=[item.order_item for item in remaining], prefer_location_id=package.stock_location_id
+        )
+        groups = merge_groups(stay_plan.groups + groups)
+    for group in groups:
+        _hand_over(run, package.items, create_planned_package(order=package.order, group=group), missing_ids)
+    if keep_package and missing_plan.unplanned:
+        # They cannot stay in a package that goes on without them: they wait in their own, for REPACK.
+        holder = create_package(
+            order=package.order,
+            location=package.stock_location,
+            status=PackageStatus.OUT_OF_STOCK,
+            order_items=missing_plan.unplanned,
+        )
+        _hand_over(run, package.items, holder, missing_ids)
+
+    planned = [new for new in run.created if new.state is PackageStatus.WAITING]
+    same_location = package if keep_package else _at(planned, package.stock_location_id)
+    reported = _count(len(missing), "item") + (
+        " marked wrong / defective" if reason is DiscrepancyReason.WRONG_PRODUCT else " marked not found"
+    )
+    return CommandResult(
+        200, _response_body(same_location, planned), f"{reported}. {_where_they_went(run, package, keep_package)}"
+    )
+
+
+@handles("REPACK", NoInput)
+def repack(run: CommandRun) -> CommandResult:
+    package = run.package
+    waiting = package.active_items
+    if not waiting:
+        raise AppError.no_plan("No items of this package are waiting to be planned.")
+    plan = plan_items(order_items=[item.order_item for item in waiting])
+    if plan.unplanned:
+        raise AppError.no_plan()  # the transaction rolls back the reservations made so far
+    first, *others = plan.groups
+    for group in others:
+        _hand_over(run, waiting, create_planned_package(order=package.order, group=group), set())
+    set_package_status(package, run.destination, location=first.location)
+    _reserve_in_place(package, first)
+    places = [f"{package.number} at {first.location.name}"] + [
+        f"{new.number} at {new.stock_location.name}" for new in run.created
+    ]
+    return run.done("Rescheduled: " + "; ".join(places) + ".")
+
+
+def _report_missing(
+    package: Package, items: Sequence[PackageItem], reason: DiscrepancyReason, denial_reason: DenialReason | None
+) -> None:
+    for item in items:
+        db.session.add(
+            Discrepancy(
+                package_id=package.id,
+                package_item_id=item.id,
+                order_item_id=item.order_item_id,
+                stock_location_id=package.stock_location_id,
+                product_id=item.product_id,
+                reason=reason,
+                denial_reason_id=denial_reason.id if denial_reason else None,
+            )
+        )
+        write_off(package.stock_location_id, item.product_id, 1)
+    db.session.flush()  # planning reads the discrepancies to exclude this location
+
+
+def _hand_over(
+    run: CommandRun, source_items: Sequence[PackageItem], new_package: Package, missing_ids: set[int]
+) -> None:
+    """Source items now in `new_package` leave their package.
+
+    Items reported missing keep out_of_stock / wrong_product (what happened here); the others become `replanned`.
+    """
+    run.created.append(new_package)
+    new_items = {item.order_item_id: item for item in new_package.items}
+    for item in source_items:
+        if item.is_active and item.order_item_id in new_items:
+            item.replanned_to_id = new_items[item.order_item_id].id
+            if item.id not in missing_ids:
+                item.status = ItemStatus.REPLANNED
+
+
+def _reserve_in_place(package: Package, group: PlannedGroup) -> None:
+    by_order_item = {item.order_item_id: item for item in package.active_items}
+    add_reservations(
+        (by_order_item[order_item.id].id, group.stock_ids[order_item.id]) for order_item in group.order_items
+    )
+
+
+def _at(packages: Sequence[Package], location_id: int) -> Package | None:
+    return next((package for package in packages if package.stock_location_id == location_id), None)
+
+
+def _response_body(same_location: Package | None, planned: Sequence[Package]) -> dict:
+    """The three bodies of seed 000."""
+    chosen = same_location or (planned[0] if planned else None)
+    if chosen is None:
+        return dict(NOTHING_PLANNED)
+    return {
+        "package__id": chosen.id,
+        "package__number": chosen.number,
+        "package__stock_location__id": chosen.stock_location.id,
+        "package__stock_location__name": chosen.stock_location.name,
+        "is_same_location": same_location is not None,
+    }
+
+
+def _where_they_went(run: CommandRun, package: Package, keep_package: bool) -> str:
+    parts = []
+    for new in run.created:
+        if new.state is PackageStatus.WAITING:
+            parts.append(
+                f"{_count(len(new.items), 'item')} replanned to {new.stock_location.name} as package {new.number}."
+            )
+        else:
+            parts.append(f"{_count(len(new.items), 'item')} wait for stock in package {new.number}.")
+    waiting_here = len(package.active_items) if not keep_package else 0
+    if waiting_here:
+        parts.append(f"{_count(waiting_here, 'item')} wait for stock in package {package.number}.")
+    if keep_package:
+        parts.append(f"Package {package.number} keeps {_count(len(package.active_items), 'item')}.")
+    return " ".join(parts) or "Nothing could be replanned."
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -1,0 +1,184 @@
+"""`flask oms seed-demo`: locations, stock, orders and packages in every state the screens show."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..actors import SYSTEM
+from ..extensions import db
+from ..models import (
+    DenialReason,
+    Package,
+    PackageItem,
+    Product,
+    Stock,
+    StockLocation,
+    Transition,
+    User,
+)
+from ..states import PackageStatus
+from .accounts import create_user, set_password
+from .catalog import add_location, add_product, set_stock
+from .commands import run_command
+from .orders import create_order
+
+DEMO_PASSWORD = "oms-demo"
+FIRST_LOCATION = "IST-KDK"
+
+LOCATIONS = [
+    # erp_code, name, type, city, priority, max_quota, default cargo company
+    ("IST-KDK", "Kadıköy Store", "store", "İstanbul", 80, 60, "yurtici"),
+    ("IST-BSK", "Beşiktaş Store", "store", "İstanbul", 70, 40, "aras"),
+    ("ANK-KZL", "Kızılay Store", "store", "Ankara", 60, 30, "mng"),
+    ("IZM-ALS", "Alsancak Store", "store", "İzmir", 50, 30, "yurtici"),
+    ("WH-IST", "İstanbul Warehouse", "warehouse", "İstanbul", 40, None, "aras"),
+    ("WH-ANK", "Ankara Warehouse", "warehouse", "Ankara", 30, None, "ptt"),
+]
+
+PRODUCTS = [
+    ("TSH-001-BLK-M", "Basic T-Shirt, Black, M", "8690000000011"),
+    ("TSH-001-WHT-L", "Basic T-Shirt, White, L", "8690000000028"),
+    ("JNS-204-IND-32", "Slim Jeans, Indigo, 32", "8690000000035"),
+    ("SNK-330-WHT-42", "Canvas Sneakers, White, 42", "8690000000042"),
+    ("HDY-115-GRY-M", "Hoodie, Grey, M", "8690000000059"),
+    ("SCF-020-RED", "Wool Scarf, Red", "8690000000066"),
+    ("BAG-450-BRN", "Leather Tote Bag, Brown", "8690000000073"),
+    ("SCK-005-MIX", "Socks 3-Pack, Mixed", "8690000000080"),
+    ("JKT-780-NVY-L", "Rain Jacket, Navy, L", "8690000000097"),
+    ("CAP-011-BLK", "Baseball Cap, Black", "8690000000103"),
+]
+
+CUSTOMERS = [
+    ("Ayşe", "Yılmaz", "Caferağa Mah. Moda Cad. 12", "İstanbul"),
+    ("Mehmet", "Demir", "Sinanpaşa Mah. Ihlamurdere Cad. 5", "İstanbul"),
+    ("Zeynep", "Kaya", "Kızılay Mah. Atatürk Blv. 101", "Ankara"),
+    ("Can", "Öztürk", "Alsancak Mah. Kıbrıs Şehitleri Cad. 40", "İzmir"),
+]
+
+# The path from a fresh waiting package to each demo state, as (command, input) steps.
+PATHS: list[tuple[str, list[tuple[str, dict]]]] = [
+    ("waiting", []),
+    ("waiting", []),
+    ("waiting", []),
+    ("preparing", [("PKG_STATE_TRANSITION", {})]),
+    ("preparing", [("PKG_STATE_TRANSITION", {})]),
+    ("ready_for_packaging", [("PKG_STATE_TRANSITION", {}), ("PKG_STATE_TRANSITION", {})]),
+    ("packed", [("COMPLETE_PACKAGING", {})]),
+    ("packed", [("COMPLETE_PACKAGING", {})]),
+    ("shipped", [("COMPLETE_PACKAGING", {}), ("SHIP", {})]),
+    ("delivered", [("COMPLETE_PACKAGING", {}), ("SHIP", {}), ("UPDATE_SHIPMENT_STATUS", {"delivered_status": True})]),
+    (
+        "attempted_delivery",
+        [
+            ("COMPLETE_PACKAGING", {}),
+            ("SHIP", {}),
+            ("UPDATE_SHIPMENT_STATUS", {"delivered_status": False, "status": "attempted_delivery"}),
+        ],
+    ),
+    ("blocked", [("BLOCK", {})]),
+    ("needs_rescheduling", [("REFUSE_WITH_DENIAL_REASON", {"denial_reason": "first"})]),
+    ("packed_for_refund", [("PACKED_FOR_REFUND", {})]),
+    ("out_of_stock", [("DETECTED_OUT_OF_STOCK_ITEM", {"package_items": "all"})]),
+]
+
+
+def demo_present() -> bool:
+    return (
+        db.session.scalars(select(StockLocation.id).where(StockLocation.erp_code == FIRST_LOCATION)).first() is not None
+    )
+
+
+def seed_demo(password: str | None = None) -> bool:
+    """Create the demo data once; returns False (and only resets passwords if given) when it exists."""
+    if demo_present():
+        if password:
+            for username in ("admin", "manager", "store1"):
+                set_password(username=username, password=password)
+        return False
+    password = password or DEMO_PASSWORD
+    for erp_code, name, kind, city, priority, max_quota, cargo in LOCATIONS:
+        add_location(
+            erp_code=erp_code,
+            name=name,
+            type=kind,
+            city=city,
+            priority=priority,
+            max_quota=max_quota,
+            default_cargo_company_code=cargo,
+        )
+    for sku, name, barcode in PRODUCTS:
+        add_product(sku=sku, name=name, barcode=barcode)
+    for index, (erp_code, *_rest) in enumerate(LOCATIONS):
+        for number, (sku, _name, _barcode) in enumerate(PRODUCTS):
+            # Every location lacks a few products, so planning has choices to make.
+            if (index + number) % 4 != 3:
+                set_stock(location_erp_code=erp_code, sku=sku, quantity=10 + (index * 7 + number * 3) % 25)
+    create_user(username="admin", password=password, role="admin", full_name="Ada Admin")
+    create_user(username="manager", password=password, role="manager", full_name="Murat Manager")
+    create_user(
+        username="store1",
+        password=password,
+        role="store_staff",
+        full_name="Selin Store",
+        location_codes=[FIRST_LOCATION],
+    )
+    _demo_orders()
+    return True
+
+
+def _demo_orders() -> None:
+    locations = list(db.session.scalars(select(StockLocation).order_by(StockLocation.id)))
+    denial_reason_id = db.session.scalars(select(DenialReason.id).order_by(DenialReason.priority)).first()
+    sequence = 0
+    for location in locations[:4]:
+        skus = _skus_in_stock(location)
+        for index, (_state, steps) in enumerate(PATHS):
+            sequence += 1
+            first, last, street, city = CUSTOMERS[sequence % len(CUSTOMERS)]
+            lines = [(skus[(sequence + offset) % len(skus)], 1) for offset in range(1 + index % 3)]
+            package_ids = create_order(
+                number=f"{100200 + sequence}",
+                channel="Web" if sequence % 3 else "Marketplace",
+                customer={"first_name": first, "last_name": last, "email": f"{first.lower()}@example.com"},
+                shipping_address={"line": street, "city": city},
+                lines=lines,
+                prefer_location_id=location.id,
+            )
+            for command, parameters in steps:
+                _run(package_ids[0], command, parameters, denial_reason_id)
+
+
+def _skus_in_stock(location: StockLocation) -> list[str]:
+    return list(
+        db.session.scalars(
+            select(Product.sku)
+            .join(Stock, Stock.product_id == Product.id)
+            .where(Stock.stock_location_id == location.id, Stock.quantity > 0)
+            .order_by(Product.id)
+        )
+    )
+
+
+def _run(package_id: int, command: str, parameters: dict, denial_reason_id: int | None) -> None:
+    status = db.session.scalar(select(Package.status).where(Package.id == package_id))
+    transition = db.session.scalars(
+        select(Transition)
+        .where(Transition.command == command, Transition.source_state == status)
+        .order_by(Transition.id)
+    ).first()
+    if transition is None:
+        raise RuntimeError(f"demo: no {command} from {PackageStatus(status).slug}")
+    parameters = dict(parameters)
+    if parameters.get("denial_reason") == "first":
+        parameters["denial_reason"] = denial_reason_id
+    if parameters.get("package_items") == "all":
+        parameters["package_items"] = list(
+            db.session.scalars(select(PackageItem.id).where(PackageItem.package_id == package_id))
+        )
+    run_command(package_id=package_id, actor=SYSTEM, transition_id=transition.id, input_parameters=parameters)
+
+
+def demo_users() -> list[User]:
+    return list(
+        db.session.scalars(select(User).where(User.username.in_(["admin", "manager", "store1"])).order_by(User.id))
+    )

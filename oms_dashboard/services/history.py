@@ -1,0 +1,67 @@
+"""The transition log and the webhook outbox, written inside the caller's transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from ..actors import Actor
+from ..extensions import db
+from ..models import OutboxEvent, Package, Transition, TransitionLog
+from ..representations import package as package_representation
+from ..selectors.transitions import commands_by_state
+from ..states import Visibility
+
+
+def log_transition(
+    *,
+    package: Package,
+    from_status: int | None,
+    command: str,
+    actor: Actor,
+    transition: Transition | None = None,
+    input_parameters: dict[str, Any] | None = None,
+) -> None:
+    db.session.add(
+        TransitionLog(
+            package_id=package.id,
+            transition_id=transition.id if transition else None,
+            command=command,
+            from_status=from_status,
+            to_status=package.status,
+            actor=actor.name,
+            user_id=actor.user_id,
+            api_token_id=actor.api_token_id,
+            input_parameters=input_parameters or {},
+        )
+    )
+
+
+def emit_events(events: Iterable[tuple[str, Package]]) -> None:
+    """Outbox rows whose payload is the package as the API shows it to integrators now."""
+    events = list(events)
+    if not events:
+        return
+    db.session.flush()
+    commands = commands_by_state(statuses={p.status for _, p in events}, visibility=Visibility.THIRD_PARTY)
+    payloads: dict[int, dict[str, Any]] = {}
+    for event_type, package in events:
+        if package.id not in payloads:
+            payloads[package.id] = package_representation(package, commands[package.status])
+        event_uuid = uuid.uuid4().hex
+        db.session.add(
+            OutboxEvent(
+                uuid=event_uuid,
+                event_type=event_type,
+                package_id=package.id,
+                payload={"event": {"type": event_type, "uuid": event_uuid}, "payload": payloads[package.id]},
+            )
+        )
+
+
+def status_events(package: Package) -> list[tuple[str, Package]]:
+    return [
+        ("package.status.transitioned", package),
+        (f"package.status.{package.state.slug}", package),
+    ]

@@ -1,0 +1,177 @@
+"""`flask oms install`: the default transitions (DESIGN §4), denial reasons and cargo companies.
+
+Idempotent: rows are matched by slug / title / erp_code, missing ones are added and existing
+ones are left as the installation may have changed them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from ..database import run_in_transaction
+from ..extensions import db
+from ..models import CargoCompany, DenialReason, Transition
+from ..states import PackageStatus as S
+from ..states import Visibility
+
+ALL = [Visibility.THIRD_PARTY, Visibility.OMS_WEB, Visibility.INSTORE]
+OFFICE = [Visibility.THIRD_PARTY, Visibility.OMS_WEB]
+OPEN_FOR_PACKING = [S.WAITING, S.PREPARING, S.READY_FOR_PACKAGING]
+PREVIOUS_STATE_SLUG = "previous_state"
+
+
+@dataclass(frozen=True)
+class DefaultTransition:
+    command: str
+    label: str
+    sources: list[S]
+    destination: S | None  # None: the status before the block (UNBLOCK)
+    visibility: list[Visibility]
+    same_state: bool = False  # the package keeps its state (destination = source)
+
+
+DEFAULT_TRANSITIONS = [
+    DefaultTransition(
+        "PKG_STATE_TRANSITION", "Start Preparing", [S.WAITING, S.WAITING_REMOTE_ACTION], S.PREPARING, ALL
+    ),
+    DefaultTransition("PKG_STATE_TRANSITION", "Ready for Packaging", [S.PREPARING], S.READY_FOR_PACKAGING, ALL),
+    DefaultTransition(
+        "PKG_DEALLOCATE_RESERVATIONS", "Start Preparing, Release Reservations", [S.WAITING], S.PREPARING, OFFICE
+    ),
+    DefaultTransition("COMPLETE_PACKAGING", "Packaging Completed", OPEN_FOR_PACKING, S.PACKED, ALL),
+    DefaultTransition(
+        "COMPLETE_PACKAGING_WITHOUT_SHIPMENT",
+        "Packaging Completed without Shipment",
+        OPEN_FOR_PACKING,
+        S.PACKED,
+        OFFICE,
+    ),
+    DefaultTransition(
+        "CHANNEL_BASED_COMPLETE_PACKAGING", "Packaging Completed by Barcode Scan", OPEN_FOR_PACKING, S.PACKED, ALL
+    ),
+    DefaultTransition(
+        "DETECTED_OUT_OF_STOCK_ITEM", "Product Not Found / Wrong Product", OPEN_FOR_PACKING, S.OUT_OF_STOCK, ALL
+    ),
+    DefaultTransition(
+        "DETECTED_OUT_OF_STOCK_ITEM_ADVANCED",
+        "Product Not Found / Wrong Product (Keep Package)",
+        OPEN_FOR_PACKING,
+        None,
+        OFFICE,
+        same_state=True,
+    ),
+    DefaultTransition("REPACK", "Reschedule", [S.OUT_OF_STOCK, S.NEEDS_RESCHEDULING], S.WAITING, ALL),
+    DefaultTransition(
+        "PACKED_FOR_REFUND", "Packed for Refund", [S.WAITING, S.OUT_OF_STOCK], S.PACKED_FOR_REFUND, OFFICE
+    ),
+    DefaultTransition(
+        "REFUSE_WITH_DENIAL_REASON",
+        "Refuse",
+        [S.WAITING, S.WAITING_REMOTE_ACTION, S.PREPARING],
+        S.NEEDS_RESCHEDULING,
+        ALL,
+    ),
+    DefaultTransition(
+        "BLOCK", "Block", [S.WAITING, S.WAITING_REMOTE_ACTION, S.PREPARING, S.READY_FOR_PACKAGING], S.BLOCKED, OFFICE
+    ),
+    DefaultTransition("UNBLOCK", "Unblock", [S.BLOCKED], None, OFFICE),
+    DefaultTransition("SHIP", "Ship", [S.PACKED], S.SHIPPED, ALL),
+    DefaultTransition("SHIP_ADVANCED", "Advanced Ship", [S.PACKED], S.SHIPPED, ALL),
+    DefaultTransition(
+        "UPDATE_SHIPMENT_STATUS",
+        "Update Shipment Status",
+        [S.SHIPPED, S.ATTEMPTED_DELIVERY, S.DELIVERY_FAILED],
+        S.DELIVERED,
+        OFFICE,
+    ),
+    DefaultTransition(
+        "UPDATE_SHIPMENT_INFO",
+        "Update Shipment Info",
+        [S.PACKED, S.SHIPPED, S.DELIVERED, S.ATTEMPTED_DELIVERY],
+        None,
+        OFFICE,
+        same_state=True,
+    ),
+    DefaultTransition(
+        "UPDATE_INVOICE",
+        "Update Invoice",
+        [
+            S.PACKED,
+            S.WAITING_INVOICE,
+            S.READY_FOR_PICKUP,
+            S.SHIPPED,
+            S.ATTEMPTED_DELIVERY,
+            S.DELIVERY_FAILED,
+            S.DELIVERED,
+        ],
+        None,
+        OFFICE,
+        same_state=True,
+    ),
+]
+
+DEFAULT_DENIAL_REASONS = [
+    ("Product not found on the shelf", 10),
+    ("Product damaged or defective", 20),
+    ("Wrong product in stock", 30),
+    ("Not enough staff to prepare", 40),
+    ("Store closed", 50),
+]
+
+DEFAULT_CARGO_COMPANIES = [
+    ("yurtici", "Yurtiçi Kargo"),
+    ("aras", "Aras Kargo"),
+    ("mng", "MNG Kargo"),
+    ("ptt", "PTT Kargo"),
+]
+
+
+def transition_slug(command: str, source: S, destination: S | None) -> str:
+    """Akinon's pattern `package__<command>__<source>__<destination>`, lower case."""
+    target = destination.slug if destination is not None else PREVIOUS_STATE_SLUG
+    return f"package__{command.lower()}__{source.slug}__{target}"
+
+
+def default_transition_rows() -> list[dict]:
+    rows = []
+    for default in DEFAULT_TRANSITIONS:
+        for source in default.sources:
+            destination = source if default.same_state else default.destination
+            rows.append(
+                {
+                    "slug": transition_slug(default.command, source, destination),
+                    "label": default.label,
+                    "command": default.command,
+                    "source_state": source.value,
+                    "destination_state": destination.value if destination is not None else None,
+                    "ui_visibility": [visibility.value for visibility in default.visibility],
+                }
+            )
+    return rows
+
+
+def install_defaults() -> dict[str, int]:
+    """Add what is missing; returns how many rows of each kind were added."""
+
+    def work() -> dict[str, int]:
+        added = {"transitions": 0, "denial_reasons": 0, "cargo_companies": 0}
+        existing = set(db.session.scalars(select(Transition.slug)))
+        for row in default_transition_rows():
+            if row["slug"] not in existing:
+                db.session.add(Transition(**row, config={}))
+                added["transitions"] += 1
+        titles = set(db.session.scalars(select(DenialReason.title)))
+        for title, priority in DEFAULT_DENIAL_REASONS:
+            if title not in titles:
+                db.session.add(DenialReason(title=title, priority=priority))
+                added["denial_reasons"] += 1
+        codes = set(db.session.scalars(select(CargoCompany.erp_code)))
+        for erp_code, name in DEFAULT_CARGO_COMPANIES:
+            if erp_code not in codes:
+                db.session.add(CargoCompany(erp_code=erp_code, name=name))
+                added["cargo_companies"] += 1
+        return added
+
+    return run_in_transaction(work)

@@ -1,0 +1,73 @@
+"""Package lifecycle primitives used by the command service and by order intake.
+
+Every status change goes through `set_package_status`, which keeps the quota invariant of
+DESIGN §3: a location's quota counts its packages in a quota-holding status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import update
+
+from ..extensions import db
+from ..models import Order, OrderItem, Package, PackageItem, StockLocation
+from ..states import PackageStatus
+from .planning import PlannedGroup
+from .stock import add_reservations, adjust_quota
+
+
+def set_package_status(package: Package, status: PackageStatus, *, location: StockLocation | None = None) -> None:
+    """Move the package to `status` (and `location`); its active items follow."""
+    old_status = package.state
+    old_location_id = package.stock_location_id
+    new_location = location or package.stock_location
+    if new_location.id == old_location_id:
+        delta = int(status.holds_quota) - int(old_status.holds_quota)
+        if delta:
+            adjust_quota(old_location_id, delta)
+    else:
+        if old_status.holds_quota:
+            adjust_quota(old_location_id, -1)
+        if status.holds_quota:
+            adjust_quota(new_location.id, +1)
+        package.stock_location = new_location
+    package.status = status
+    for item in package.items:
+        if item.is_active:
+            item.status = status.slug
+
+
+def next_package_number(order: Order) -> str:
+    """`<order number>P<n>`; the counter is bumped in the database so concurrent commands never collide."""
+    sequence = db.session.execute(
+        update(Order.__table__)
+        .where(Order.id == order.id)
+        .values(package_sequence=Order.package_sequence + 1)
+        .returning(Order.package_sequence)
+    ).scalar_one()
+    return f"{order.number}P{sequence}"
+
+
+def create_package(
+    *, order: Order, location: StockLocation, status: PackageStatus, order_items: Sequence[OrderItem]
+) -> Package:
+    package = Package(number=next_package_number(order), order=order, stock_location=location, status=status)
+    package.items = [
+        PackageItem(order_item=order_item, product_id=order_item.product_id, status=status.slug)
+        for order_item in order_items
+    ]
+    db.session.add(package)
+    db.session.flush()
+    if status.holds_quota:
+        adjust_quota(location.id, +1)
+    return package
+
+
+def create_planned_package(*, order: Order, group: PlannedGroup) -> Package:
+    """A waiting package for a planned group, holding the stock the planner reserved."""
+    package = create_package(
+        order=order, location=group.location, status=PackageStatus.WAITING, order_items=group.order_items
+    )
+    add_reservations((item.id, group.stock_ids[item.order_item_id]) for item in package.items)
+    return package

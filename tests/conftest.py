@@ -1,0 +1,131 @@
+"""Every test that takes `app` runs twice: on SQLite and on a real PostgreSQL.
+
+The schema comes from the Alembic migrations (once per backend and test process); each test
+starts from empty tables plus `oms install`'s defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+from contextlib import ExitStack
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from oms_dashboard import create_app
+from oms_dashboard.extensions import db
+from oms_dashboard.services.install import install_defaults
+from tests import postgres
+
+BACKENDS = ("sqlite", "postgresql")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames:
+        postgresql_only = metafunc.definition.get_closest_marker("postgresql_only") is not None
+        metafunc.parametrize("backend", ["postgresql"] if postgresql_only else list(BACKENDS))
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    """database_url(backend) -> URL of a migrated database of that kind, made on first use."""
+    stack = ExitStack()
+    made: dict[str, str] = {}
+    server: list[str] = []
+
+    def get(backend: str) -> str:
+        if backend in made:
+            return made[backend]
+        if backend == "sqlite":
+            directory = tempfile.mkdtemp(prefix="oms-sqlite-")
+            stack.callback(shutil.rmtree, directory, True)
+            url = f"sqlite:///{directory}/oms.sqlite3"
+        else:
+            if not server:
+                given = os.environ.get("TEST_DATABASE_URL")
+                server.append(given or stack.enter_context(postgres.throwaway_cluster()))
+            name = f"oms_test_{_worker()}"
+            url = postgres.fresh_database(server[0], name)
+            stack.callback(postgres.drop_database, server[0], name)
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test"})
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+        made[backend] = url
+        return url
+
+    yield get
+    stack.close()
+
+
+def _empty_all_tables() -> None:
+    tables = [table for table in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{table.name}"' for table in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(backend, database_url):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url(backend),
+            "SECRET_KEY": "test-secret",
+        }
+    )
+    with app.app_context():
+        _empty_all_tables()
+        install_defaults()
+        db.session.remove()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """The system Chromium, never a downloaded browser, and no calls out of this closed network."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over HTTP on a free port, for the browser."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()

@@ -1,0 +1,180 @@
+"""Building test worlds through the services, and the API as an integrator calls it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import func, select
+
+from oms_dashboard.actors import SYSTEM, Actor
+from oms_dashboard.extensions import db
+from oms_dashboard.models import (
+    Discrepancy,
+    OutboxEvent,
+    Package,
+    PackageItem,
+    Reservation,
+    Shipment,
+    Stock,
+    StockLocation,
+    Transition,
+    TransitionLog,
+)
+from oms_dashboard.services import accounts, catalog, orders
+from oms_dashboard.services.commands import CommandResult, run_command
+from oms_dashboard.states import PackageStatus
+
+API = "/api/v1/oms"
+
+
+def location(
+    erp_code: str,
+    *,
+    priority: int = 50,
+    max_quota: int | None = None,
+    city: str = "İstanbul",
+    cargo: str | None = "yurtici",
+    kind: str = "store",
+    name: str | None = None,
+) -> int:
+    return catalog.add_location(
+        erp_code=erp_code,
+        name=name or f"{erp_code} Store",
+        type=kind,
+        city=city,
+        priority=priority,
+        max_quota=max_quota,
+        default_cargo_company_code=cargo,
+    )
+
+
+def product(sku: str, *, barcode: str | None = None, name: str | None = None) -> int:
+    return catalog.add_product(
+        sku=sku, name=name or f"Product {sku}", barcode=barcode or f"869{abs(hash(sku)) % 10**10:010d}"
+    )
+
+
+def stock(erp_code: str, sku: str, quantity: int) -> None:
+    catalog.set_stock(location_erp_code=erp_code, sku=sku, quantity=quantity)
+
+
+def order(number: str, *skus: str, prefer: str | None = None, **fields: Any) -> list[int]:
+    """An order with one unit per SKU given (repeat a SKU for more units); returns its package ids."""
+    prefer_id = location_id(prefer) if prefer else None
+    lines = [(sku, 1) for sku in skus]
+    return orders.create_order(number=number, lines=lines, prefer_location_id=prefer_id, **fields)
+
+
+def location_id(erp_code: str) -> int:
+    return db.session.scalar(select(StockLocation.id).where(StockLocation.erp_code == erp_code))
+
+
+def token(*location_codes: str, name: str = "ERP") -> str:
+    return accounts.create_token(name=name, location_codes=location_codes)
+
+
+def fresh() -> None:
+    """End the test's read transaction so the next read sees what requests committed."""
+    db.session.rollback()
+
+
+def package(package_id: int) -> Package:
+    fresh()
+    return db.session.get(Package, package_id)
+
+
+def status_of(package_id: int) -> PackageStatus:
+    return package(package_id).state
+
+
+def item_ids(package_id: int) -> list[int]:
+    fresh()
+    return list(
+        db.session.scalars(select(PackageItem.id).where(PackageItem.package_id == package_id).order_by(PackageItem.id))
+    )
+
+
+def skus_in(package_id: int) -> list[str]:
+    return sorted(item.product.sku for item in package(package_id).active_items)
+
+
+def transition(command: str, status: PackageStatus | int) -> Transition:
+    fresh()
+    return db.session.scalars(
+        select(Transition)
+        .where(Transition.command == command, Transition.source_state == int(status))
+        .order_by(Transition.id)
+    ).one()
+
+
+def slug(command: str, status: PackageStatus | int) -> str:
+    return transition(command, status).slug
+
+
+def run(package_id: int, command: str, actor: Actor = SYSTEM, **inputs: Any) -> CommandResult:
+    """Run `command` from the package's current state, as the system."""
+    row = transition(command, status_of(package_id))
+    return run_command(package_id=package_id, actor=actor, transition_id=row.id, input_parameters=inputs)
+
+
+def available(erp_code: str, sku: str) -> tuple[int, int]:
+    """(quantity, reserved) of a stock row."""
+    fresh()
+    from oms_dashboard.models import Product
+
+    row = db.session.execute(
+        select(Stock.quantity, Stock.reserved)
+        .join(StockLocation, StockLocation.id == Stock.stock_location_id)
+        .join(Product, Product.id == Stock.product_id)
+        .where(StockLocation.erp_code == erp_code, Product.sku == sku)
+    ).one()
+    return row.quantity, row.reserved
+
+
+def quota(erp_code: str) -> int:
+    fresh()
+    return db.session.scalar(select(StockLocation.quota).where(StockLocation.erp_code == erp_code))
+
+
+def snapshot() -> dict[str, Any]:
+    """Everything a failed command must leave untouched."""
+    fresh()
+    counts = {
+        model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
+        for model in (Package, PackageItem, Reservation, Discrepancy, Shipment, TransitionLog, OutboxEvent)
+    }
+    counts["package_states"] = sorted(
+        db.session.execute(select(Package.id, Package.status, Package.stock_location_id)).all()
+    )
+    counts["item_states"] = sorted(
+        db.session.execute(select(PackageItem.id, PackageItem.status, PackageItem.replanned_to_id)).all()
+    )
+    counts["stocks"] = sorted(db.session.execute(select(Stock.id, Stock.quantity, Stock.reserved)).all())
+    counts["quotas"] = sorted(db.session.execute(select(StockLocation.id, StockLocation.quota)).all())
+    return counts
+
+
+class ApiClient:
+    """The JSON API as an ERP calls it."""
+
+    def __init__(self, client, key: str):
+        self.client = client
+        self.headers = {"Authorization": f"Token {key}"}
+
+    def get(self, path: str, **params: Any):
+        return self.client.get(f"{API}/{path}", query_string=params, headers=self.headers)
+
+    def post_raw(self, path: str, data: Any, headers: dict[str, str] | None = None):
+        body = data if isinstance(data, (str, bytes)) else json.dumps(data)
+        return self.client.post(
+            f"{API}/{path}", data=body, headers=self.headers | {"Content-Type": "application/json"} | (headers or {})
+        )
+
+    def command(self, package_id: int, body: dict[str, Any], headers: dict[str, str] | None = None):
+        return self.post_raw(f"packages/{package_id}/command/", body, headers)
+
+    def run(self, package_id: int, command: str, headers: dict[str, str] | None = None, **inputs: Any):
+        """The command from the package's current state, by slug, with `input_parameters`."""
+        body = {"slug": slug(command, status_of(package_id)), "input_parameters": inputs}
+        return self.command(package_id, body, headers)
