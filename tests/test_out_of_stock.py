@@ -19,6 +19,7 @@ from tests.helpers import (
     product,
     quota,
     skus_in,
+    snapshot,
     status_of,
     stock,
     token,
@@ -135,6 +136,22 @@ def test_nothing_planned_keeps_the_items_waiting_for_rescheduling(api):
     assert moved.state is PackageStatus.WAITING and moved.stock_location.erp_code == "L2"
     assert [item.status for item in moved.items] == ["waiting"]
     assert available("L2", "A") == (1, 1) and quota("L2") == 1
+    assert_invariants()
+
+
+def test_a_refused_reschedule_leaves_no_reservation_behind(api):
+    stock("L1", "A", 1)
+    stock("L1", "B", 1)
+    [pid] = order("1009", "A", "B", prefer="L1")
+    api.run(pid, "DETECTED_OUT_OF_STOCK_ITEM", package_items=item_ids(pid))
+    stock("L2", "A", 1)  # A could be reserved at L2, B nowhere: Reschedule must undo A's reservation
+    before = snapshot()
+
+    response = api.run(pid, "REPACK")
+
+    assert response.status_code == 406 and response.get_json()["error"]["error_code"] == "planning_100_1"
+    assert snapshot() == before
+    assert available("L2", "A") == (1, 0)
     assert_invariants()
 
 
