@@ -7,7 +7,8 @@ from sqlalchemy import select
 from ..database import run_in_transaction
 from ..errors import AppError
 from ..extensions import db
-from ..models import LOCATION_TYPES, CargoCompany, Product, Stock, StockLocation
+from ..models import LOCATION_TYPES, Product, Stock, StockLocation
+from . import lookups
 
 
 def add_location(
@@ -27,11 +28,7 @@ def add_location(
     def work() -> int:
         company = None
         if default_cargo_company_code:
-            company = db.session.scalars(
-                select(CargoCompany).where(CargoCompany.erp_code == default_cargo_company_code)
-            ).first()
-            if company is None:
-                raise AppError.field("default_cargo_company", f"Unknown cargo company: {default_cargo_company_code}.")
+            company = lookups.cargo_company(default_cargo_company_code, field="default_cargo_company")
         location = StockLocation(
             erp_code=erp_code,
             name=name,

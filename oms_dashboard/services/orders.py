@@ -11,8 +11,9 @@ from ..actors import SYSTEM, Actor
 from ..database import run_in_transaction
 from ..errors import AppError
 from ..extensions import db
-from ..models import CargoCompany, Order, OrderItem, Product, StockLocation
+from ..models import Order, OrderItem, Product, StockLocation
 from ..states import PackageStatus
+from . import lookups
 from .history import emit_events, log_transition
 from .packages import create_package, create_planned_package
 from .planning import plan_items
@@ -49,7 +50,7 @@ def create_order(
             shipping_address=shipping_address or {},
             notes=notes,
             tracking_number=tracking_number,
-            cargo_company=_cargo_company(cargo_company_code),
+            cargo_company=lookups.cargo_company(cargo_company_code) if cargo_company_code else None,
         )
         products = _products([sku for sku, _ in lines])
         order.items = [OrderItem(product=products[sku]) for sku, quantity in lines for _ in range(quantity)]
@@ -81,15 +82,6 @@ def _products(skus: list[str]) -> dict[str, Product]:
     if unknown:
         raise AppError.field("items", f"Unknown SKU: {', '.join(unknown)}.")
     return found
-
-
-def _cargo_company(erp_code: str | None) -> CargoCompany | None:
-    if erp_code is None:
-        return None
-    company = db.session.scalars(select(CargoCompany).where(CargoCompany.erp_code == erp_code)).first()
-    if company is None:
-        raise AppError.field("cargo_company", f"Unknown cargo company: {erp_code}.")
-    return company
 
 
 def _fallback_location() -> StockLocation:

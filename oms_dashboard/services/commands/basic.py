@@ -7,9 +7,9 @@ from sqlalchemy import delete, select
 from ...extensions import db
 from ...models import Discrepancy, TransitionLog
 from ...states import PackageStatus
+from .. import lookups
 from ..packages import set_package_status
 from ..stock import release_reservations
-from . import lookups
 from .core import CommandResult, CommandRun, handles
 from .inputs import InvoiceInput, NoInput, RefuseInput
 
@@ -19,6 +19,7 @@ def _moved(run: CommandRun) -> str:
 
 
 @handles("PKG_STATE_TRANSITION", NoInput)
+@handles("BLOCK", NoInput)  # reservations and quota stay as they are; UNBLOCK reads the state before it
 def state_transition(run: CommandRun) -> CommandResult:
     set_package_status(run.package, run.destination)
     return run.done(_moved(run))
@@ -49,12 +50,6 @@ def packed_for_refund(run: CommandRun) -> CommandResult:
         release_reservations(item.id for item in package.active_items)
         db.session.execute(delete(Discrepancy).where(Discrepancy.package_id == package.id))
     set_package_status(package, run.destination)
-    return run.done(_moved(run))
-
-
-@handles("BLOCK", NoInput)
-def block(run: CommandRun) -> CommandResult:
-    set_package_status(run.package, run.destination)
     return run.done(_moved(run))
 
 

@@ -12,10 +12,10 @@ from ...errors import AppError
 from ...extensions import db
 from ...models import DenialReason, Discrepancy, Package, PackageItem
 from ...states import DiscrepancyReason, ItemStatus, PackageStatus
+from .. import lookups
 from ..packages import create_package, create_planned_package, set_package_status
 from ..planning import PlannedGroup, merge_groups, plan_items
 from ..stock import add_reservations, release_reservations, write_off
-from . import lookups
 from .core import CommandResult, CommandRun, handles
 from .inputs import NoInput, OutOfStockInput
 

@@ -8,9 +8,9 @@ from ...errors import AppError
 from ...extensions import db
 from ...models import CargoCompany, Package, Shipment
 from ...states import PackageStatus, ShipmentStatus
+from .. import lookups
 from ..packages import set_package_status
 from ..stock import consume_reservations
-from . import lookups
 from .core import CommandResult, CommandRun, handles
 from .inputs import (
     ChannelPackingInput,

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
-from ...errors import AppError
-from ...extensions import db
-from ...models import CargoCompany, DenialReason, Package, PackageItem
+from ..errors import AppError
+from ..extensions import db
+from ..models import CargoCompany, DenialReason, Package, PackageItem
 
 
 def package_items(package: Package, item_ids: Iterable[int], *, field: str = "package_items") -> list[PackageItem]:
