@@ -43,15 +43,21 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import auth  # noqa: F401  (registers the Flask-Login user loader)
     from .api import api_blueprint
     from .cli import oms_cli
-    from .views.home import home_blueprint
+    from .errorhandlers import register_error_handlers
+    from .templating import register_template_helpers
+    from .views.auth import auth_blueprint
+    from .views.documents import documents_blueprint
+    from .views.locations import locations_blueprint
+    from .views.packages import packages_blueprint
 
     csrf.exempt(api_blueprint)  # token-authenticated, no cookies: CSRF does not apply
-    app.register_blueprint(api_blueprint)
-    app.register_blueprint(home_blueprint)
+    for blueprint in (api_blueprint, auth_blueprint, locations_blueprint, packages_blueprint, documents_blueprint):
+        app.register_blueprint(blueprint)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to continue."
     app.cli.add_command(oms_cli)
-    from .api.errors import register_api_error_pages
-
-    register_api_error_pages(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
     app.before_request(refuse_nul_characters)
     return app
 

@@ -7,7 +7,9 @@ import secrets
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_HTMX_CDN_URL = "https://unpkg.com/htmx.org@2.0.4/dist/htmx.min.js"
+# The CDN copy must be byte-identical to static/js/htmx.min.js (the fallback): the browser checks the hash.
+DEFAULT_HTMX_CDN_URL = "https://unpkg.com/htmx.org@2.0.11/dist/htmx.min.js"
+HTMX_INTEGRITY = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
 
 
 def normalise_database_url(url: str) -> str:
@@ -44,4 +46,6 @@ def settings_from_environment(instance_path: Path, overrides: dict | None = None
         "JSON_SORT_KEYS": False,
         "API_MAX_PAGE_SIZE": 100,
         "API_DEFAULT_PAGE_SIZE": 20,
+        "PACKAGE_LIST_PAGE_SIZE": 25,
+        "MOVEMENTS_REFRESH_SECONDS": int(os.environ.get("MOVEMENTS_REFRESH_SECONDS", "10")),
     } | overrides

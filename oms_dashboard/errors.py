@@ -53,7 +53,7 @@ class AppError(Exception):
         return cls.non_field("Command id and slug mismatch", 406, "commands_100_5")
 
     @classmethod
-    def no_plan(cls, message: str = "No stock location can serve the items of this package") -> AppError:
+    def no_plan(cls, message: str = "No stock location can serve the items of this package.") -> AppError:
         return cls.non_field(message, 406, "planning_100_1")
 
     @classmethod

@@ -6,6 +6,7 @@ starts from empty tables plus `oms install`'s defaults.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import shutil
 import tempfile
@@ -13,6 +14,7 @@ import threading
 from contextlib import ExitStack
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -29,6 +31,19 @@ def pytest_generate_tests(metafunc):
     if "backend" in metafunc.fixturenames:
         postgresql_only = metafunc.definition.get_closest_marker("postgresql_only") is not None
         metafunc.parametrize("backend", ["postgresql"] if postgresql_only else list(BACKENDS))
+
+
+class IsolatedClient(FlaskClient):
+    """Each request in its own context, as in production.
+
+    The `app` fixture keeps an app context open for the test's own reads; Flask's test client
+    would reuse it (same session, same `g`, the logged-in user cached). A fresh contextvars
+    Context makes each request push its own.
+    """
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)  # finish (and tear down) inside that context
+        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 def _worker() -> str:
@@ -85,8 +100,11 @@ def app(backend, database_url):
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": database_url(backend),
             "SECRET_KEY": "test-secret",
+            "HTMX_CDN_URL": "",  # a closed network: the local copy of htmx, at once
+            "MOVEMENTS_REFRESH_SECONDS": 1,
         }
     )
+    app.test_client_class = IsolatedClient
     with app.app_context():
         _empty_all_tables()
         install_defaults()

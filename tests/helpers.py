@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from sqlalchemy import func, select
@@ -153,6 +154,27 @@ def snapshot() -> dict[str, Any]:
     counts["stocks"] = sorted(db.session.execute(select(Stock.id, Stock.quantity, Stock.reserved)).all())
     counts["quotas"] = sorted(db.session.execute(select(StockLocation.id, StockLocation.quota)).all())
     return counts
+
+
+def user(username: str, role: str = "store_staff", *location_codes: str, password: str = "pass1234") -> int:
+    return accounts.create_user(username=username, password=password, role=role, location_codes=location_codes)
+
+
+CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    match = CSRF_FIELD.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1) or match.group(2)
+
+
+def sign_in(client, username: str, password: str = "pass1234"):
+    """Log in through the login form, as a person would (CSRF token included)."""
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
 
 
 class ApiClient:

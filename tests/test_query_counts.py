@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event
 
 from oms_dashboard.extensions import db
-from tests.helpers import ApiClient, location, order, product, stock, token
+from tests.helpers import ApiClient, item_ids, location, order, product, run, sign_in, stock, token, user
 
 
 @contextmanager
@@ -60,3 +60,56 @@ def test_package_detail_costs_the_same_for_1_or_30_items_and_at_most_8(api):
     [many] = order("M1", *(["A", "B", "C"] * 10), prefer="L1")
 
     assert _statements_for(api, f"packages/{few}/") == _statements_for(api, f"packages/{many}/") <= 8
+
+
+@pytest.fixture
+def manager(app, client):
+    location("L1")
+    for sku in ("A", "B", "C"):
+        product(sku)
+        stock("L1", sku, 500)
+    user("murat", "manager")
+    sign_in(client, "murat")
+    return client
+
+
+def _page_queries(client, path: str) -> int:
+    with counted_statements() as statements:
+        response = client.get(path)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return len(statements)
+
+
+def test_location_movements_cost_the_same_for_3_or_30_locations(manager):
+    for number in range(2):
+        location(f"S{number}")
+        order(f"S{number}", "A", prefer="L1")
+    few = _page_queries(manager, "/")
+    for number in range(27):
+        location(f"M{number}")
+    many = _page_queries(manager, "/")
+    filtered = _page_queries(manager, "/?q=M1")
+
+    assert few == many == filtered <= 3
+
+
+def test_the_package_list_costs_the_same_for_5_or_40_rows(manager):
+    for number in range(5):
+        order(f"S{number}", "A", "B", prefer="L1")
+    few = _page_queries(manager, "/packages/?page_size=100")
+    for number in range(35):
+        order(f"M{number}", "A", "B", "C", prefer="L1")
+    many = _page_queries(manager, "/packages/")
+    searched = _page_queries(manager, "/packages/?q=M&status=100")
+
+    assert few == many <= 3
+    assert searched == few + 1  # a search first looks for an exact package number (the scanner)
+
+
+def test_the_package_detail_costs_at_most_8_queries_whatever_its_items(manager):
+    [few] = order("F1", "A", prefer="L1")
+    [many] = order("M1", *(["A", "B", "C"] * 10), prefer="L1")
+    run(many, "DETECTED_OUT_OF_STOCK_ITEM", package_items=item_ids(many)[:5])
+
+    assert _page_queries(manager, f"/packages/{few}") <= 8
+    assert _page_queries(manager, f"/packages/{many}") == _page_queries(manager, f"/packages/{few}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..actors import Actor
@@ -21,6 +21,8 @@ class PackageFilters:
     number: str | None = None
     order_number: str | None = None
     sku: str | None = None
+    # The pages' search box: a package or order number (or its start), a SKU or a barcode.
+    search: str | None = None
 
 
 def _with_details(query: Select) -> Select:
@@ -29,7 +31,11 @@ def _with_details(query: Select) -> Select:
         joinedload(Package.stock_location),
         joinedload(Package.order),
         joinedload(Package.shipment).joinedload(Shipment.cargo_company),
-        selectinload(Package.items).joinedload(PackageItem.product),
+        selectinload(Package.items).options(
+            joinedload(PackageItem.product),
+            # where an item that left went: "→ 1001P2"
+            joinedload(PackageItem.replanned_to).joinedload(PackageItem.package),
+        ),
     )
 
 
@@ -73,7 +79,22 @@ def filtered_packages(*, filters: PackageFilters, actor: Actor) -> Select:
                 .where(Product.sku == filters.sku)
             )
         )
+    if filters.search:
+        query = query.where(_matches_search(filters.search))
     return query
+
+
+def _matches_search(text: str):
+    starts = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return or_(
+        Package.number.like(starts, escape="\\"),
+        Package.order_id.in_(select(Order.id).where(Order.number.like(starts, escape="\\"))),
+        Package.id.in_(
+            select(PackageItem.package_id)
+            .join(Product, Product.id == PackageItem.product_id)
+            .where(or_(Product.sku == text, Product.barcode == text))
+        ),
+    )
 
 
 def package_page(*, filters: PackageFilters, actor: Actor, offset: int, limit: int) -> tuple[int, list[Package]]:

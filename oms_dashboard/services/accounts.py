@@ -58,6 +58,14 @@ def set_password(*, username: str, password: str) -> None:
     run_in_transaction(work)
 
 
+def authenticate(*, username: str, password: str) -> User | None:
+    """The active user with this username and password."""
+    user = db.session.scalars(select(User).where(User.username == username)).first()
+    if user is None or not user.is_active or not user.check_password(password):
+        return None
+    return user
+
+
 def create_token(*, name: str, location_codes: Sequence[str] = ()) -> str:
     """Store a new token and return its key; only its hash is kept, so the key is shown once."""
     key = secrets.token_hex(20)

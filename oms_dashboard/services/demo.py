@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from sqlalchemy import select
 
 from ..actors import SYSTEM
@@ -47,6 +49,9 @@ PRODUCTS = [
     ("JKT-780-NVY-L", "Rain Jacket, Navy, L", "8690000000097"),
     ("CAP-011-BLK", "Baseball Cap, Black", "8690000000103"),
 ]
+# Stocked at the first location only: when it is not found there, nothing else can take it,
+# so the demo has an out-of-stock package that waits for Reschedule.
+LIMITED = ("LTD-900-GLD", "Limited Edition Watch, Gold", "8690000000110")
 
 CUSTOMERS = [
     ("Ayşe", "Yılmaz", "Caferağa Mah. Moda Cad. 12", "İstanbul"),
@@ -106,8 +111,9 @@ def seed_demo(password: str | None = None) -> bool:
             max_quota=max_quota,
             default_cargo_company_code=cargo,
         )
-    for sku, name, barcode in PRODUCTS:
+    for sku, name, barcode in [*PRODUCTS, LIMITED]:
         add_product(sku=sku, name=name, barcode=barcode)
+    set_stock(location_erp_code=FIRST_LOCATION, sku=LIMITED[0], quantity=3)
     for index, (erp_code, *_rest) in enumerate(LOCATIONS):
         for number, (sku, _name, _barcode) in enumerate(PRODUCTS):
             # Every location lacks a few products, so planning has choices to make.
@@ -132,14 +138,16 @@ def _demo_orders() -> None:
     sequence = 0
     for location in locations[:4]:
         skus = _skus_in_stock(location)
-        for index, (_state, steps) in enumerate(PATHS):
+        for index, (state, steps) in enumerate(PATHS):
             sequence += 1
             first, last, street, city = CUSTOMERS[sequence % len(CUSTOMERS)]
             lines = [(skus[(sequence + offset) % len(skus)], 1) for offset in range(1 + index % 3)]
+            if state == "out_of_stock" and location.erp_code == FIRST_LOCATION:
+                lines = [(LIMITED[0], 1)]
             package_ids = create_order(
                 number=f"{100200 + sequence}",
                 channel="Web" if sequence % 3 else "Marketplace",
-                customer={"first_name": first, "last_name": last, "email": f"{first.lower()}@example.com"},
+                customer={"first_name": first, "last_name": last, "email": f"{_ascii(first).lower()}@example.com"},
                 shipping_address={"line": street, "city": city},
                 lines=lines,
                 prefer_location_id=location.id,
@@ -148,12 +156,16 @@ def _demo_orders() -> None:
                 _run(package_ids[0], command, parameters, denial_reason_id)
 
 
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text.replace("ı", "i")).encode("ascii", "ignore").decode()
+
+
 def _skus_in_stock(location: StockLocation) -> list[str]:
     return list(
         db.session.scalars(
             select(Product.sku)
             .join(Stock, Stock.product_id == Product.id)
-            .where(Stock.stock_location_id == location.id, Stock.quantity > 0)
+            .where(Stock.stock_location_id == location.id, Stock.quantity > 0, Product.sku != LIMITED[0])
             .order_by(Product.id)
         )
     )

@@ -1,0 +1,158 @@
+"""Package list with the status slider, package detail, and its actions (DESIGN §7)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, request, url_for
+
+from ..errors import AppError
+from ..models import Transition
+from ..selectors.locations import location_counts
+from ..selectors.package_pages import (
+    PackageDetail,
+    active_cargo_companies,
+    active_denial_reasons,
+    package_detail,
+    package_id_by_number,
+    package_list_page,
+)
+from ..selectors.packages import PackageFilters
+from ..services.commands import run_command
+from ..states import PackageStatus
+from .auth import current_actor, require_login
+from .htmx import redirect_to, render, wants_fragment
+from .package_forms import CommandForm, build_form, needs_form
+
+packages_blueprint = Blueprint("packages", __name__, url_prefix="/packages")
+packages_blueprint.before_request(require_login)
+
+# The buttons at the top right of the detail page (seed 004), when the user may run them now.
+MAIN_BUTTONS = ["COMPLETE_PACKAGING", "SHIP", "REPACK"]
+REASON_COMMANDS = {"DETECTED_OUT_OF_STOCK_ITEM", "DETECTED_OUT_OF_STOCK_ITEM_ADVANCED", "REFUSE_WITH_DENIAL_REASON"}
+CARRIER_COMMANDS = {"SHIP_ADVANCED", "UPDATE_SHIPMENT_INFO"}
+
+
+def _number_arg(name: str, *, default: int | None = None) -> int | None:
+    value = request.args.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or len(value) > 9:
+        raise AppError.field(name, "Must be a whole number.")
+    return int(value)
+
+
+@packages_blueprint.get("/")
+def package_list():
+    actor = current_actor()
+    search = request.args.get("q", "").strip()[:80]
+    if search:  # a scanner types the package number and Enter: open that package
+        package_id = package_id_by_number(number=search, actor=actor)
+        if package_id is not None:
+            return redirect_to(url_for("packages.detail", package_id=package_id))
+    status = _number_arg("status")
+    if status is not None and status not in PackageStatus._value2member_map_:
+        raise AppError.field("status", f"Unknown package status: {status}.")
+    location_id = _number_arg("location")
+    location = location_counts(location_id=location_id, actor=actor).location if location_id else None
+    filters = PackageFilters(status=status, stock_location_id=location_id, search=search or None)
+    listing = package_list_page(
+        filters=filters,
+        actor=actor,
+        page=max(1, _number_arg("page", default=1)),
+        page_size=current_app.config["PACKAGE_LIST_PAGE_SIZE"],
+    )
+    return render(
+        "packages/list.html",
+        "packages/_list.html",
+        listing=listing,
+        location=location,
+        status=PackageStatus(status) if status is not None else None,
+        search=search,
+        statuses=list(PackageStatus),
+    )
+
+
+def _render_detail(
+    detail: PackageDetail,
+    *,
+    action: Transition | None = None,
+    form: CommandForm | None = None,
+    message: str | None = None,
+    error: str | None = None,
+    status: int = 200,
+):
+    if action is not None and form is None and needs_form(action.command):
+        form = _form_for(action, detail)
+    buttons = [transition for name in MAIN_BUTTONS if (transition := detail.command(name))]
+    if not detail.package.active_items:  # everything was replanned: nothing for Reschedule to do
+        buttons = [transition for transition in buttons if transition.command != "REPACK"]
+    return render(
+        "packages/detail.html",
+        "packages/_package.html",
+        http_status=status,
+        detail=detail,
+        package=detail.package,
+        buttons=buttons,
+        action=action,
+        form=form,
+        needs_form=needs_form,
+        message=message,
+        error=error,
+    )
+
+
+def _form_for(action: Transition, detail: PackageDetail, formdata=None) -> CommandForm:
+    wants_reasons = action.command in REASON_COMMANDS
+    wants_carriers = action.command in CARRIER_COMMANDS
+    return build_form(
+        action.command,
+        package=detail.package,
+        denial_reasons=active_denial_reasons() if wants_reasons else [],
+        cargo_companies=active_cargo_companies() if wants_carriers else [],
+        formdata=formdata,
+    )
+
+
+@packages_blueprint.get("/<id:package_id>")
+def detail(package_id: int):
+    detail = package_detail(package_id=package_id, actor=current_actor())
+    action_id = _number_arg("action")
+    action = next((t for t in detail.commands if t.id == action_id), None) if action_id else None
+    error = "That action is not available for this package now." if action_id and action is None else None
+    return _render_detail(detail, action=action, error=error, status=409 if error else 200)
+
+
+@packages_blueprint.post("/<id:package_id>/actions/<id:transition_id>")
+def run_action(package_id: int, transition_id: int):
+    actor = current_actor()
+    detail = package_detail(package_id=package_id, actor=actor)
+    action = next((t for t in detail.commands if t.id == transition_id), None)
+    if action is None:
+        # Someone else acted first, or the action was never offered here: say so, change nothing.
+        return _render_detail(detail, error="That action is not available for this package now.", status=409)
+    form = _form_for(action, detail, formdata=request.form)
+    if not form.validate():
+        return _render_detail(detail, action=action, form=form, error="Check the form below.", status=422)
+    try:
+        result = run_command(
+            package_id=package_id, actor=actor, transition_id=action.id, input_parameters=form.input_parameters()
+        )
+    except AppError as failure:
+        fresh = package_detail(package_id=package_id, actor=actor)
+        # Keep the form (and what was typed) open when it can be corrected and sent again.
+        retry = needs_form(action.command) and any(t.id == action.id for t in fresh.commands)
+        return _render_detail(
+            fresh,
+            action=action if retry else None,
+            form=form if retry else None,
+            error=failure.message,
+            status=failure.status_code,
+        )
+    try:
+        fresh = package_detail(package_id=package_id, actor=actor)
+    except AppError:  # the package moved to a location this user does not work at
+        flash(result.message, "success")
+        return redirect_to(url_for("packages.package_list"))
+    if wants_fragment():
+        return _render_detail(fresh, message=result.message)
+    flash(result.message, "success")
+    return redirect_to(url_for("packages.detail", package_id=package_id))
