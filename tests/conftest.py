@@ -115,6 +115,22 @@ def app(backend, database_url):
 
 
 @pytest.fixture
+def two_stores(app):
+    """Kadıköy (L1) and Beşiktaş (L2) with Tea Glass (A) and Coffee Cup (B); selin works at L1, murat manages."""
+    from tests.helpers import location, product, stock, user
+
+    location("L1", priority=80, name="Kadıköy")
+    location("L2", priority=70, name="Beşiktaş")
+    product("A", barcode="8690000000011", name="Tea Glass")
+    product("B", barcode="8690000000028", name="Coffee Cup")
+    for code in ("L1", "L2"):
+        stock(code, "A", 20)
+        stock(code, "B", 20)
+    user("selin", "store_staff", "L1")
+    user("murat", "manager")
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -8,23 +8,14 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from oms_dashboard.states import PackageStatus
-from tests.helpers import location, order, product, run, status_of, stock, user
+from tests.helpers import order, run, status_of
 
 pytestmark = pytest.mark.browser
 SHOTS = Path("test-results")
 
 
 @pytest.fixture
-def shop(app):
-    location("L1", priority=80, name="Kadıköy")
-    location("L2", priority=70, name="Beşiktaş")
-    product("A", barcode="8690000000011", name="Tea Glass")
-    product("B", barcode="8690000000028", name="Coffee Cup")
-    for code in ("L1", "L2"):
-        stock(code, "A", 20)
-        stock(code, "B", 20)
-    user("selin", "store_staff", "L1")
-    user("murat", "manager")
+def shop(two_stores):
     return {
         "here": order("1001", "A", "B", prefer="L1", customer={"first_name": "Ayşe", "last_name": "Yılmaz"})[0],
         "second": order("1002", "B", prefer="L1")[0],

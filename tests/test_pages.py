@@ -13,17 +13,14 @@ from oms_dashboard.states import PackageStatus
 from tests.helpers import (
     csrf_token,
     item_ids,
-    location,
     location_id,
     order,
-    product,
     run,
     sign_in,
     snapshot,
     status_of,
     stock,
     transition,
-    user,
 )
 from tests.invariants import assert_invariants
 
@@ -31,16 +28,7 @@ HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def shop(app):
-    location("L1", priority=80, name="Kadıköy")
-    location("L2", priority=70, name="Beşiktaş")
-    product("A", barcode="8690000000011", name="Tea Glass")
-    product("B", barcode="8690000000028", name="Coffee Cup")
-    for code in ("L1", "L2"):
-        stock(code, "A", 20)
-        stock(code, "B", 20)
-    user("selin", "store_staff", "L1")
-    user("murat", "manager")
+def shop(two_stores):
     here = order("1001", "A", "B", prefer="L1")[0]
     there = order("2001", "A", prefer="L2")[0]
     return {"here": here, "there": there}

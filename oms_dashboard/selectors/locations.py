@@ -61,16 +61,18 @@ def location_cards(*, actor: Actor, search: str = "") -> list[LocationCounts]:
     return [LocationCounts(location, counts[location.id]) for location in locations]
 
 
-def location_counts(*, location_id: int, actor: Actor) -> LocationCounts:
-    """One location with its count in every status; 404 for a location the actor may not see."""
+def visible_location(*, location_id: int, actor: Actor) -> StockLocation:
+    """The location, or 404 when it does not exist or the actor may not see it."""
     location = db.session.get(StockLocation, location_id)
     if location is None or not actor.may_access(location.id):
         raise AppError.not_found()
+    return location
+
+
+def location_counts(*, location_id: int, actor: Actor) -> LocationCounts:
+    """One location with its count in every status."""
+    location = visible_location(location_id=location_id, actor=actor)
     rows = db.session.execute(
         select(Package.status, func.count()).where(Package.stock_location_id == location_id).group_by(Package.status)
     )
     return LocationCounts(location, dict(rows.all()))
-
-
-def visible_locations(*, actor: Actor) -> list[StockLocation]:
-    return list(db.session.scalars(_visible_locations(actor).order_by(StockLocation.name, StockLocation.id)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -53,7 +53,7 @@ class PackageListPage:
 
 def package_list_page(*, filters: PackageFilters, actor: Actor, page: int, page_size: int) -> PackageListPage:
     """Three queries: the slider counts (which also give the total), and the page of rows."""
-    without_status = PackageFilters(**{**filters.__dict__, "status": None})
+    without_status = replace(filters, status=None)
     counts = dict(
         db.session.execute(
             filtered_packages(filters=without_status, actor=actor)

@@ -21,7 +21,8 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, Length, Optional
 
-from ..models import CargoCompany, DenialReason, Package
+from ..models import Package
+from ..selectors.package_pages import active_cargo_companies, active_denial_reasons
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -138,14 +139,8 @@ def needs_form(command: str) -> bool:
     return command in FORMS
 
 
-def build_form(
-    command: str,
-    *,
-    package: Package,
-    denial_reasons: list[DenialReason],
-    cargo_companies: list[CargoCompany],
-    formdata: Any = None,
-) -> CommandForm:
+def build_form(command: str, *, package: Package, formdata: Any = None) -> CommandForm:
+    """The command's form with its choices: the package's items, active denial reasons, cargo companies."""
     form = FORMS.get(command, CommandForm)(formdata=formdata)
     if isinstance(form, OutOfStockForm):
         form.package_items.choices = [
@@ -153,8 +148,10 @@ def build_form(
         ]
     if hasattr(form, "denial_reason"):
         blank = "No reason given" if isinstance(form, OutOfStockForm) else "Pick a reason…"
-        form.denial_reason.choices = [SelectChoice(0, blank)] + [SelectChoice(r.id, r.title) for r in denial_reasons]
+        reasons = active_denial_reasons()
+        form.denial_reason.choices = [SelectChoice(0, blank)] + [SelectChoice(r.id, r.title) for r in reasons]
     if hasattr(form, "cargo_company"):
         blank = "Keep the current one" if isinstance(form, ShipmentInfoForm) else "Pick a cargo company…"
-        form.cargo_company.choices = [SelectChoice(0, blank)] + [SelectChoice(c.id, c.name) for c in cargo_companies]
+        companies = active_cargo_companies()
+        form.cargo_company.choices = [SelectChoice(0, blank)] + [SelectChoice(c.id, c.name) for c in companies]
     return form

@@ -6,15 +6,8 @@ from flask import Blueprint, current_app, flash, request, url_for
 
 from ..errors import AppError
 from ..models import Transition
-from ..selectors.locations import location_counts
-from ..selectors.package_pages import (
-    PackageDetail,
-    active_cargo_companies,
-    active_denial_reasons,
-    package_detail,
-    package_id_by_number,
-    package_list_page,
-)
+from ..selectors.locations import visible_location
+from ..selectors.package_pages import PackageDetail, package_detail, package_id_by_number, package_list_page
 from ..selectors.packages import PackageFilters
 from ..services.commands import run_command
 from ..states import PackageStatus
@@ -27,8 +20,7 @@ packages_blueprint.before_request(require_login)
 
 # The buttons at the top right of the detail page (seed 004), when the user may run them now.
 MAIN_BUTTONS = ["COMPLETE_PACKAGING", "SHIP", "REPACK"]
-REASON_COMMANDS = {"DETECTED_OUT_OF_STOCK_ITEM", "DETECTED_OUT_OF_STOCK_ITEM_ADVANCED", "REFUSE_WITH_DENIAL_REASON"}
-CARRIER_COMMANDS = {"SHIP_ADVANCED", "UPDATE_SHIPMENT_INFO"}
+NOT_OFFERED = "That action is not available for this package now."
 
 
 def _number_arg(name: str, *, default: int | None = None) -> int | None:
@@ -52,7 +44,7 @@ def package_list():
     if status is not None and status not in PackageStatus._value2member_map_:
         raise AppError.field("status", f"Unknown package status: {status}.")
     location_id = _number_arg("location")
-    location = location_counts(location_id=location_id, actor=actor).location if location_id else None
+    location = visible_location(location_id=location_id, actor=actor) if location_id else None
     filters = PackageFilters(status=status, stock_location_id=location_id, search=search or None)
     listing = package_list_page(
         filters=filters,
@@ -81,7 +73,7 @@ def _render_detail(
     status: int = 200,
 ):
     if action is not None and form is None and needs_form(action.command):
-        form = _form_for(action, detail)
+        form = build_form(action.command, package=detail.package)
     buttons = [transition for name in MAIN_BUTTONS if (transition := detail.command(name))]
     if not detail.package.active_items:  # everything was replanned: nothing for Reschedule to do
         buttons = [transition for transition in buttons if transition.command != "REPACK"]
@@ -100,24 +92,12 @@ def _render_detail(
     )
 
 
-def _form_for(action: Transition, detail: PackageDetail, formdata=None) -> CommandForm:
-    wants_reasons = action.command in REASON_COMMANDS
-    wants_carriers = action.command in CARRIER_COMMANDS
-    return build_form(
-        action.command,
-        package=detail.package,
-        denial_reasons=active_denial_reasons() if wants_reasons else [],
-        cargo_companies=active_cargo_companies() if wants_carriers else [],
-        formdata=formdata,
-    )
-
-
 @packages_blueprint.get("/<id:package_id>")
 def detail(package_id: int):
     detail = package_detail(package_id=package_id, actor=current_actor())
     action_id = _number_arg("action")
     action = next((t for t in detail.commands if t.id == action_id), None) if action_id else None
-    error = "That action is not available for this package now." if action_id and action is None else None
+    error = NOT_OFFERED if action_id and action is None else None
     return _render_detail(detail, action=action, error=error, status=409 if error else 200)
 
 
@@ -128,8 +108,8 @@ def run_action(package_id: int, transition_id: int):
     action = next((t for t in detail.commands if t.id == transition_id), None)
     if action is None:
         # Someone else acted first, or the action was never offered here: say so, change nothing.
-        return _render_detail(detail, error="That action is not available for this package now.", status=409)
-    form = _form_for(action, detail, formdata=request.form)
+        return _render_detail(detail, error=NOT_OFFERED, status=409)
+    form = build_form(action.command, package=detail.package, formdata=request.form)
     if not form.validate():
         return _render_detail(detail, action=action, form=form, error="Check the form below.", status=422)
     try:
