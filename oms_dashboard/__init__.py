@@ -49,9 +49,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .views.documents import documents_blueprint
     from .views.locations import locations_blueprint
     from .views.packages import packages_blueprint
+    from .views.scenarios import scenarios_blueprint
+    from .views.transfers import transfers_blueprint
 
     csrf.exempt(api_blueprint)  # token-authenticated, no cookies: CSRF does not apply
-    for blueprint in (api_blueprint, auth_blueprint, locations_blueprint, packages_blueprint, documents_blueprint):
+    for blueprint in (
+        api_blueprint,
+        auth_blueprint,
+        locations_blueprint,
+        packages_blueprint,
+        documents_blueprint,
+        transfers_blueprint,
+        scenarios_blueprint,
+    ):
         app.register_blueprint(blueprint)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to continue."

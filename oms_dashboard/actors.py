@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .models import ApiToken, Role, Transition, User
+from .models import ApiToken, Role, TransferOrder, TransferTransition, Transition, User
 from .states import Visibility
 
 _ROLE_VISIBILITY = {
@@ -27,8 +27,18 @@ class Actor:
     def may_access(self, location_id: int) -> bool:
         return self.location_ids is None or location_id in self.location_ids
 
-    def may_run(self, transition: Transition) -> bool:
+    def may_run(self, transition: Transition | TransferTransition) -> bool:
         return self.visibility is None or self.visibility.value in (transition.ui_visibility or [])
+
+    def may_see_transfer(self, transfer: TransferOrder) -> bool:
+        """Either end of a transfer sees it."""
+        return self.may_access(transfer.source_location_id) or self.may_access(transfer.destination_location_id)
+
+    def may_run_on_transfer(self, transition: TransferTransition, transfer: TransferOrder) -> bool:
+        """Visible to this kind of caller, and run by the right end: the source dispatches, the destination receives."""
+        side = (transition.config or {}).get("side")
+        location_id = {"source": transfer.source_location_id, "destination": transfer.destination_location_id}.get(side)
+        return self.may_run(transition) and (location_id is None or self.may_access(location_id))
 
     @classmethod
     def for_user(cls, user: User) -> Actor:

@@ -8,6 +8,8 @@ from flask.cli import AppGroup
 from .errors import AppError
 from .services import accounts, demo
 from .services.install import install_defaults
+from .services.rescheduling import reschedule_waiting_packages
+from .services.scenarios import read_scenario_file, save_scenario
 
 oms_cli = AppGroup("oms", help="OMS Dashboard administration.")
 
@@ -65,3 +67,29 @@ def create_token(name: str, locations: tuple[str, ...]) -> None:
     except AppError as error:
         _fail(error)
     click.echo(key)
+
+
+@oms_cli.command("load-scenario")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--activate/--no-activate", default=True, help="Plan every order with it from now on (default).")
+def load_scenario(path: str, activate: bool) -> None:
+    """Load a distribution scenario from a JSON or YAML file (replaces the one of the same name)."""
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    try:
+        definition = read_scenario_file(text=text, filename=path)
+        save_scenario(definition=definition, activate=activate)
+    except AppError as error:
+        _fail(error)
+    state = "active" if activate else "loaded, not active"
+    click.echo(f"Scenario {definition.name!r} ({len(definition.rules)} rules): {state}.")
+
+
+@oms_cli.command("reschedule")
+def reschedule() -> None:
+    """Retry planning of the packages waiting for stock (out of stock, needs rescheduling)."""
+    outcomes = reschedule_waiting_packages()
+    for outcome in outcomes:
+        click.echo(f"  {outcome.package_number}: {outcome.message}")
+    done = sum(outcome.rescheduled for outcome in outcomes)
+    click.echo(f"Rescheduled {done} of {len(outcomes)} waiting package{'' if len(outcomes) == 1 else 's'}.")

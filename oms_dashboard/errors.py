@@ -30,7 +30,7 @@ class AppError(Exception):
 
     # Constructors for the cases the API contract names.
     @classmethod
-    def validation(cls, field_errors: dict[str, list[str]]) -> AppError:
+    def validation(cls, field_errors: dict[str, list[str] | str]) -> AppError:
         return cls(400, field_errors)
 
     @classmethod

@@ -12,9 +12,11 @@ from .models import (
     PackageItem,
     Shipment,
     StockLocation,
+    TransferOrder,
+    TransferTransition,
     Transition,
 )
-from .states import ItemStatus, PackageStatus
+from .states import ItemStatus, PackageStatus, TransferStatus
 
 _ITEM_ONLY_LABELS = {ItemStatus.REPLANNED.value: "Replanned"}
 
@@ -42,7 +44,7 @@ def item_state(slug: str) -> dict[str, Any]:
     return state(PackageStatus.from_slug(slug))
 
 
-def transition(row: Transition) -> dict[str, Any]:
+def transition(row: Transition | TransferTransition) -> dict[str, Any]:
     return {
         "id": row.id,
         "label": row.label,
@@ -94,11 +96,7 @@ def package(row: Package, commands: list[Transition]) -> dict[str, Any]:
         "id": row.id,
         "number": row.number,
         "state": state(row.status),
-        "stock_location": {
-            "id": row.stock_location.id,
-            "name": row.stock_location.name,
-            "erp_code": row.stock_location.erp_code,
-        },
+        "stock_location": location_reference(row.stock_location),
         "order": {"id": row.order.id, "number": row.order.number, "channel": row.order.channel},
         "shipment": shipment(row.shipment),
         "packageitem_set": [package_item(item) for item in row.items],
@@ -106,6 +104,41 @@ def package(row: Package, commands: list[Transition]) -> dict[str, Any]:
         "invoice_number": row.invoice_number,
         "invoice_date": day(row.invoice_date),
         "invoice_url": row.invoice_url,
+        "created_date": timestamp(row.created_date),
+        "modified_date": timestamp(row.modified_date),
+    }
+
+
+def location_reference(row: StockLocation) -> dict[str, Any]:
+    return {"id": row.id, "name": row.name, "erp_code": row.erp_code}
+
+
+def transfer_state(value: str) -> dict[str, Any]:
+    return {"enum_value": value, "name": TransferStatus(value).label, "slug": value}
+
+
+def transfer(row: TransferOrder, commands: list[TransferTransition]) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "number": row.number,
+        "state": transfer_state(row.status),
+        "order": {"id": row.order.id, "number": row.order.number},
+        "package": {"id": row.package.id, "number": row.package.number},
+        "source": location_reference(row.source),
+        "destination": location_reference(row.destination),
+        "transferitem_set": [
+            {
+                "id": item.id,
+                "package_item": item.package_item_id,
+                "sku": item.product.sku,
+                "product_name": item.product.name,
+                "barcode": item.product.barcode,
+                "state": transfer_state(item.status),
+            }
+            for item in row.items
+        ],
+        "commands": [transition(command) for command in commands],
+        "extra_information": row.extra_information or {},
         "created_date": timestamp(row.created_date),
         "modified_date": timestamp(row.modified_date),
     }

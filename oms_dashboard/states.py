@@ -106,6 +106,38 @@ class DiscrepancyReason(StrEnum):
     WRONG_PRODUCT = "wrong_product"
 
 
+class TransferStatus(StrEnum):
+    """Transfer order states (DESIGN §3): string values, as Akinon's webhook shows `"waiting"`."""
+
+    WAITING = "waiting"
+    READY_TO_SHIPMENT = "ready_to_shipment"
+    IN_TRANSIT = "in_transit"
+    TRANSFERRED = "transferred"
+    CANCELLATION_WAITING = "cancellation_waiting"
+    CANCELLED = "cancelled"
+    OUT_OF_STOCK = "out_of_stock"
+
+    @property
+    def label(self) -> str:
+        return _TRANSFER_LABELS[self]
+
+    @property
+    def is_open(self) -> bool:
+        """Still on its way: the package waits for it."""
+        return self in (TransferStatus.WAITING, TransferStatus.READY_TO_SHIPMENT, TransferStatus.IN_TRANSIT)
+
+
+_TRANSFER_LABELS = {
+    TransferStatus.WAITING: "Waiting",
+    TransferStatus.READY_TO_SHIPMENT: "Ready To Shipment",
+    TransferStatus.IN_TRANSIT: "In Transit",
+    TransferStatus.TRANSFERRED: "Transferred",
+    TransferStatus.CANCELLATION_WAITING: "Cancellation Waiting",
+    TransferStatus.CANCELLED: "Cancelled",
+    TransferStatus.OUT_OF_STOCK: "Out of Stock",
+}
+
+
 class ShipmentStatus(StrEnum):
     CREATED = "created"
     SHIPPED = "shipped"

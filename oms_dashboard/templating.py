@@ -9,11 +9,15 @@ from flask import Flask
 
 from .config import DEFAULT_HTMX_CDN_URL, HTMX_INTEGRITY
 from .representations import item_state
-from .states import PackageStatus
+from .states import PackageStatus, TransferStatus
 
 
 def status_label(value: int | None) -> str:
     return "—" if value is None else PackageStatus(value).label
+
+
+def transfer_label(value: str) -> str:
+    return TransferStatus(value).label
 
 
 def status_slug(value: int) -> str:
@@ -49,7 +53,7 @@ def who(actor: str) -> str:
 
 
 def register_template_helpers(app: Flask) -> None:
-    for function in (status_label, status_slug, item_status_label, when, customer_name, web_image, who):
+    for function in (status_label, status_slug, transfer_label, item_status_label, when, customer_name, web_image, who):
         app.add_template_filter(function)
 
     @app.context_processor

@@ -64,7 +64,7 @@ def order(number: str, *skus: str, prefer: str | None = None, **fields: Any) -> 
     """An order with one unit per SKU given (repeat a SKU for more units); returns its package ids."""
     prefer_id = location_id(prefer) if prefer else None
     lines = [(sku, 1) for sku in skus]
-    return orders.create_order(number=number, lines=lines, prefer_location_id=prefer_id, **fields)
+    return orders.create_order(number=number, lines=lines, prefer_location_id=prefer_id, **fields).package_ids
 
 
 def location_id(erp_code: str) -> int:
@@ -200,3 +200,25 @@ class ApiClient:
         """The command from the package's current state, by slug, with `input_parameters`."""
         body = {"slug": slug(command, status_of(package_id)), "input_parameters": inputs}
         return self.command(package_id, body, headers)
+
+
+def scenario(*rules: dict, name: str = "Test") -> None:
+    """Make `rules` (dicts in the scenario file format) the active distribution scenario."""
+    from oms_dashboard.scenarios import ScenarioDefinition
+    from oms_dashboard.services.scenarios import save_scenario
+
+    save_scenario(definition=ScenarioDefinition(name=name, rules=list(rules)), activate=True)
+
+
+def transfer_command(client_or_api, transfer_id: int, command: str, headers: dict[str, str] | None = None):
+    """Run a transfer command through the API by slug, from the transfer's current state."""
+    from oms_dashboard.models import TransferOrder, TransferTransition
+
+    fresh()
+    state = db.session.get(TransferOrder, transfer_id).status
+    slug = db.session.scalars(
+        select(TransferTransition.slug).where(
+            TransferTransition.command == command, TransferTransition.source_state == state
+        )
+    ).one()
+    return client_or_api.post_raw(f"transfer_orders/{transfer_id}/command/", {"slug": slug}, headers)

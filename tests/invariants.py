@@ -14,10 +14,13 @@ from oms_dashboard.models import (
     Reservation,
     Stock,
     StockLocation,
+    TransferItem,
+    TransferOrder,
 )
-from oms_dashboard.states import QUOTA_HOLDING_STATUSES, ItemStatus, PackageStatus
+from oms_dashboard.states import QUOTA_HOLDING_STATUSES, ItemStatus, PackageStatus, TransferStatus
 
 HOLDING = [status.value for status in QUOTA_HOLDING_STATUSES]
+OPEN_TRANSFERS = [state.value for state in TransferStatus if state.is_open]
 
 
 def assert_invariants() -> None:
@@ -27,6 +30,7 @@ def assert_invariants() -> None:
     _reservations_belong_to_open_packages()
     _every_order_item_in_exactly_one_package()
     _active_items_follow_their_package()
+    _packages_waiting_for_transfer_have_one()
 
 
 def _quota_counts_holding_packages() -> None:
@@ -55,6 +59,14 @@ def _reserved_counts_reservations() -> None:
 
 
 def _reservations_belong_to_open_packages() -> None:
+    """A reservation is at the package's location, or at the source of the open transfer bringing the unit."""
+    in_transfer = dict(
+        db.session.execute(
+            select(TransferItem.package_item_id, TransferOrder.source_location_id)
+            .join(TransferOrder, TransferOrder.id == TransferItem.transfer_order_id)
+            .where(TransferOrder.status.in_(OPEN_TRANSFERS))
+        ).all()
+    )
     rows = db.session.execute(
         select(PackageItem, Package.status, Package.stock_location_id, Stock.stock_location_id, Stock.product_id)
         .join(Reservation, Reservation.package_item_id == PackageItem.id)
@@ -64,7 +76,26 @@ def _reservations_belong_to_open_packages() -> None:
     for item, status, package_location, stock_location, product_id in rows:
         assert item.is_active, f"reservation for item {item.id}, which left its package"
         assert status in HOLDING, f"reservation in a package in {PackageStatus(status).slug}"
-        assert package_location == stock_location and product_id == item.product_id
+        assert product_id == item.product_id
+        assert stock_location == in_transfer.get(item.id, package_location), f"reservation of item {item.id} misplaced"
+    for item_id in in_transfer:  # every unit on its way is held at its source
+        assert any(row[0].id == item_id for row in rows), f"item {item_id} in an open transfer has no reservation"
+
+
+def _packages_waiting_for_transfer_have_one() -> None:
+    waiting = set(db.session.scalars(select(Package.id).where(Package.status == PackageStatus.WAITING_FOR_TRANSFER)))
+    with_open = set(
+        db.session.scalars(select(TransferOrder.package_id).where(TransferOrder.status.in_(OPEN_TRANSFERS)))
+    )
+    assert waiting <= with_open, f"packages waiting for transfers that are not coming: {sorted(waiting - with_open)}"
+    for transfer_id, package_status in db.session.execute(
+        select(TransferOrder.id, Package.status)
+        .join(Package, Package.id == TransferOrder.package_id)
+        .where(TransferOrder.status.in_(OPEN_TRANSFERS))
+    ):
+        assert package_status == PackageStatus.WAITING_FOR_TRANSFER, (
+            f"open transfer {transfer_id} for a package not waiting"
+        )
 
 
 def _every_order_item_in_exactly_one_package() -> None:

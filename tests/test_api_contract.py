@@ -712,6 +712,7 @@ def test_package_detail_has_the_keys_and_values_of_design_5_1(api, here):
         "DETECTED_OUT_OF_STOCK_ITEM",
         "DETECTED_OUT_OF_STOCK_ITEM_ADVANCED",
         "PACKED_FOR_REFUND",
+        "MANUAL_PLANNING",
         "REFUSE_WITH_DENIAL_REASON",
         "BLOCK",
     }

@@ -11,7 +11,7 @@ from oms_dashboard.states import PackageStatus
 from tests.helpers import order, run, status_of
 
 pytestmark = pytest.mark.browser
-SHOTS = Path("test-results")
+SHOTS = Path("screenshots")  # pytest-playwright empties test-results/ at every run
 
 
 @pytest.fixture
@@ -210,3 +210,68 @@ def test_every_control_has_a_label(page: Page, live_server, shop):
         page.get_by_role("link", name=name, exact=True).click()
         expect(page.locator(".panel")).to_be_visible()
         assert page.evaluate(UNLABELLED_CONTROLS) == [], name
+
+
+def test_a_manager_follows_a_transfer_until_the_package_is_waiting(page: Page, live_server, two_stores, backend):
+    from tests.helpers import location, scenario, stock
+
+    location("WH", priority=40, kind="warehouse", name="Warehouse", cargo="aras")
+    stock("L1", "B", 0)
+    stock("L2", "B", 0)
+    stock("WH", "B", 5)
+    scenario({"name": "Pack at the best store", "transferable": True, "locations": {"types": ["store"]}})
+    [package_id] = order("3001", "A", "B")
+    assert status_of(package_id) is PackageStatus.WAITING_FOR_TRANSFER
+
+    sign_in(page, live_server, "murat")
+    page.get_by_role("link", name="Transfers").click()
+    expect(page.get_by_role("heading", name="Transfer Location Movements")).to_be_visible()
+    shot(page, f"{backend}-transfer-movements")
+    page.get_by_role("link", name="Waiting outgoing at Warehouse: 1").click()
+    page.get_by_role("link", name="3001P1T1").click()
+
+    expect(page.get_by_role("heading", name="Transfer 3001P1T1")).to_be_visible()
+    expect(page.locator(".package-title .badge")).to_have_text("Waiting")
+    shot(page, f"{backend}-transfer-detail")
+    page.get_by_role("button", name="Ready for Dispatch").click()
+    expect(page.locator(".package-title .badge")).to_have_text("Ready To Shipment")
+    page.get_by_role("button", name="Dispatch").click()
+    expect(page.locator(".package-title .badge")).to_have_text("In Transit")
+    page.get_by_role("button", name="Delivered").click()
+
+    expect(page.locator(".package-title .badge")).to_have_text("Transferred")
+    expect(page.get_by_role("status")).to_contain_text("Package 3001P1 is complete and waiting to be packed.")
+    page.get_by_role("link", name="3001P1", exact=True).click()
+    expect(page.get_by_role("heading", name="Package 3001P1")).to_be_visible()
+    expect(page.locator(".package-title .badge")).to_have_text("Waiting")
+    expect(page.get_by_role("button", name="Packaging Completed")).to_be_visible()
+    shot(page, f"{backend}-package-after-transfer")
+
+
+def test_store_staff_see_only_their_end_of_a_transfer(page: Page, live_server, two_stores):
+    from tests.helpers import location, scenario, stock
+
+    location("WH", priority=40, kind="warehouse", name="Warehouse", cargo="aras")
+    stock("L1", "B", 0)
+    stock("L2", "B", 0)
+    stock("WH", "B", 5)
+    scenario({"name": "Pack at the best store", "transferable": True, "locations": {"types": ["store"]}})
+    order("3002", "A", "B")
+
+    sign_in(page, live_server, "selin")  # works at Kadıköy, the destination
+    page.goto(f"{live_server}/transfers/")
+    expect(page.locator('[data-location="WH"]')).to_have_count(0)
+    page.get_by_role("link", name="Waiting incoming at Kadıköy: 1").click()
+    page.get_by_role("link", name="3002P1T1").click()
+    expect(page.get_by_text("No actions for you in this status")).to_be_visible()  # dispatching is the warehouse's job
+
+
+def test_an_admin_reads_the_distribution_scenario(page: Page, live_server, two_stores, backend):
+    from tests.helpers import user
+
+    user("ada", "admin")
+    sign_in(page, live_server, "ada")
+    page.get_by_role("link", name="Scenarios").click()
+    expect(page.get_by_role("heading", name="Distribution Scenarios")).to_be_visible()
+    expect(page.get_by_role("cell", name="Same-city store with quota, one package")).to_be_visible()
+    shot(page, f"{backend}-scenarios")

@@ -29,11 +29,13 @@ def test_install_is_idempotent(app):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["oms", "install"])  # the fixture installed already: nothing new
     assert first.exit_code == 0
-    assert first.output.strip() == "Installed: 0 transitions, 0 denial reasons, 0 cargo companies."
+    assert first.output.strip() == (
+        "Installed: 0 transitions, 0 transfer transitions, 0 denial reasons, 0 cargo companies, 0 scenarios."
+    )
     db.session.execute(Transition.__table__.delete().where(Transition.command == "SHIP"))
     db.session.commit()
     again = app.test_cli_runner().invoke(args=["oms", "install"])
-    assert "Installed: 1 transitions, 0 denial reasons" in again.output
+    assert "Installed: 1 transitions, 0 transfer transitions, 0 denial reasons" in again.output
 
 
 def test_seed_demo_creates_packages_in_every_screen_state_and_prints_the_logins(app):

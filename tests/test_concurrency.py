@@ -178,3 +178,100 @@ def test_the_same_idempotency_key_sent_twice_at_once_runs_the_command_once(app, 
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 1
     assert_invariants()
+
+
+def _intake(app, key: str, number: str, skus: list[str]):
+    body = {"number": number, "shipping_address": {"city": "İstanbul"}, "items": [{"sku": sku} for sku in skus]}
+    return ApiClient(app.test_client(), key).post_raw("orders/", body)
+
+
+def _outcome(number: str) -> list[tuple[str, str]]:
+    from oms_dashboard.models import Order, Package
+
+    db.session.rollback()
+    rows = db.session.execute(
+        select(StockLocation.erp_code, Package.status)
+        .join(Package, Package.stock_location_id == StockLocation.id)
+        .join(Order, Order.id == Package.order_id)
+        .where(Order.number == number)
+    ).all()
+    return [(code, PackageStatus(status).slug) for code, status in rows]
+
+
+def test_two_orders_racing_for_the_last_unit_exactly_one_gets_it(app, world):
+    from tests.helpers import scenario
+
+    scenario({"name": "Any location", "order_by": ["priority"]})
+    product("X")
+    stock("L1", "X", 1)
+    key = token()
+    db.session.rollback()
+    stock_id = db.session.scalar(
+        select(Stock.id)
+        .join(StockLocation, StockLocation.id == Stock.stock_location_id)
+        .join(Product, Product.id == Stock.product_id)
+        .where(StockLocation.erp_code == "L1", Product.sku == "X")
+    )
+
+    responses = _race(
+        app,
+        "SELECT id FROM stocks WHERE id = %s FOR UPDATE",
+        stock_id,
+        [lambda number=number: _intake(app, key, number, ["X"]) for number in ("R1", "R2")],
+    )
+
+    assert [response.status_code for response in responses] == [201, 201]
+    outcomes = sorted(_outcome("R1") + _outcome("R2"), key=lambda row: row[1])
+    assert [status for _, status in outcomes] == ["out_of_stock", "waiting"]
+    assert available("L1", "X") == (1, 1)
+    assert_invariants()
+
+
+def test_two_orders_racing_for_the_last_quota_slot_exactly_one_gets_it(app, world):
+    from tests.helpers import location_id, scenario
+
+    scenario({"name": "L1 by quota", "locations": {"erp_codes": ["L1"]}, "conditions": ["SELECT_BY_QUOTA"]})
+    db.session.rollback()
+    db.session.get(StockLocation, location_id("L1")).max_quota = 1
+    db.session.commit()
+    key = token()
+
+    responses = _race(
+        app,
+        "SELECT id FROM stock_locations WHERE id = %s FOR UPDATE",
+        location_id("L1"),
+        [lambda number=number: _intake(app, key, number, ["A"]) for number in ("Q1", "Q2")],
+    )
+
+    assert [response.status_code for response in responses] == [201, 201]
+    statuses = sorted(status for _, status in _outcome("Q1") + _outcome("Q2"))
+    assert statuses == ["out_of_stock", "waiting"]
+    db.session.rollback()
+    assert db.session.get(StockLocation, location_id("L1")).quota == 1  # never above max_quota
+    assert_invariants()
+
+
+def test_the_same_order_sent_twice_at_once_is_stored_once(app, world):
+    from oms_dashboard.models import Order
+
+    key = token()
+    db.session.rollback()
+    stock_id = db.session.scalar(
+        select(Stock.id)
+        .join(StockLocation, StockLocation.id == Stock.stock_location_id)
+        .join(Product, Product.id == Stock.product_id)
+        .where(StockLocation.erp_code == "L1", Product.sku == "A")
+    )
+
+    responses = _race(
+        app,
+        "SELECT id FROM stocks WHERE id = %s FOR UPDATE",
+        stock_id,
+        [lambda: _intake(app, key, "SAME-1", ["A"]) for _ in range(2)],
+    )
+
+    assert [response.status_code for response in responses] == [201, 201]
+    assert responses[0].get_json() == responses[1].get_json()
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Order).where(Order.number == "SAME-1")) == 1
+    assert_invariants()

@@ -113,3 +113,10 @@ def test_the_package_detail_costs_at_most_8_queries_whatever_its_items(manager):
 
     assert _page_queries(manager, f"/packages/{few}") <= 8
     assert _page_queries(manager, f"/packages/{many}") == _page_queries(manager, f"/packages/{few}")
+
+
+def test_transfer_movements_cost_the_same_for_3_or_30_locations(manager):
+    few = _page_queries(manager, "/transfers/")
+    for number in range(27):
+        location(f"T{number}")
+    assert _page_queries(manager, "/transfers/") == few <= 4

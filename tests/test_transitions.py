@@ -109,6 +109,9 @@ def _valid_input(command: str, package_id: int) -> dict:
         "UPDATE_SHIPMENT_STATUS": {"delivered_status": True},
         "UPDATE_SHIPMENT_INFO": {"tracking_number": "TRK-2"},
         "UPDATE_INVOICE": {"invoice_number": "INV-1", "invoice_date": "2026-11-20"},
+        "MANUAL_PLANNING": {
+            "assignment_groups": [{"package_items": [item.id for item in items], "stock_location": "L1"}]
+        },
     }.get(command, {})
 
 
@@ -135,6 +138,7 @@ def test_the_default_transitions_are_those_of_the_design():
         "UPDATE_SHIPMENT_STATUS",
         "UPDATE_SHIPMENT_INFO",
         "UPDATE_INVOICE",
+        "MANUAL_PLANNING",
     }
     assert len({row["slug"] for row in TRANSITIONS}) == len(TRANSITIONS)
     assert "package__complete_packaging__waiting__packed" in {row["slug"] for row in TRANSITIONS}

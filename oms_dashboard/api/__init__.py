@@ -22,4 +22,4 @@ def authenticate() -> None:
     g.actor = Actor.for_token(token)
 
 
-from . import packages, reference  # noqa: E402,F401  (routes)
+from . import orders, packages, reference, transfers  # noqa: E402,F401  (routes)

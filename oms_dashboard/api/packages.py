@@ -48,8 +48,8 @@ def package_detail(package_id: int):
     return jsonify(representations.package(package, commands))
 
 
-@api_blueprint.post("/packages/<id:package_id>/command/")
-def package_command(package_id: int):
+def command_arguments() -> tuple[int | None, str | None, dict]:
+    """(transition id, slug, input parameters) of a command body, as DESIGN §5.3 reads it."""
     data = json_object()
     transition = data.get("transition")
     slug = data.get("slug")
@@ -64,13 +64,19 @@ def package_command(package_id: int):
         raise AppError.field("input_parameters", "Expected a JSON object.")
     # Seed 000 sends the command's parameters at the top level; input_parameters wins on a clash.
     parameters = {k: v for k, v in data.items() if k not in _COMMAND_KEYS} | input_parameters
+    return transition, slug or None, parameters
+
+
+@api_blueprint.post("/packages/<id:package_id>/command/")
+def package_command(package_id: int):
+    transition, slug, parameters = command_arguments()
 
     def execute(remember):
         result = run_command(
             package_id=package_id,
             actor=g.actor,
             transition_id=transition,
-            slug=slug or None,
+            slug=slug,
             input_parameters=parameters,
             before_commit=(lambda r: remember(r.status_code, r.body)) if remember else None,
         )

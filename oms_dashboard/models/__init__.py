@@ -12,7 +12,9 @@ from .catalog import Product, Reservation, Stock
 from .locations import LOCATION_TYPES, CargoCompany, StockLocation
 from .orders import Order, OrderItem
 from .packages import DenialReason, Discrepancy, Package, PackageItem, Shipment
-from .workflow import OutboxEvent, Transition, TransitionLog
+from .planning import DistributionScenario
+from .transfers import TransferItem, TransferOrder
+from .workflow import OutboxEvent, TransferLog, TransferTransition, Transition, TransitionLog
 
 __all__ = [
     "LOCATION_TYPES",
@@ -20,6 +22,7 @@ __all__ = [
     "CargoCompany",
     "DenialReason",
     "Discrepancy",
+    "DistributionScenario",
     "IdempotencyRecord",
     "Order",
     "OrderItem",
@@ -32,6 +35,10 @@ __all__ = [
     "Shipment",
     "Stock",
     "StockLocation",
+    "TransferItem",
+    "TransferLog",
+    "TransferOrder",
+    "TransferTransition",
     "Transition",
     "TransitionLog",
     "User",

@@ -38,6 +38,8 @@ class Package(TimestampMixin, db.Model):
     invoice_number: Mapped[str | None] = mapped_column(String(64))
     invoice_date: Mapped[date | None] = mapped_column(Date)
     invoice_url: Mapped[str | None] = mapped_column(String(512))
+    # Last n used in transfer numbers "<package number>T<n>"; bumped atomically.
+    transfer_sequence: Mapped[int] = mapped_column(default=0)
 
     order: Mapped[Order] = relationship()
     stock_location: Mapped[StockLocation] = relationship()

@@ -19,10 +19,12 @@ from ..models import (
     Package,
     PackageItem,
     StockLocation,
+    TransferOrder,
     Transition,
     TransitionLog,
 )
 from .packages import PackageFilters, filtered_packages, get_package
+from .transfers import transfers_of_package
 from .transitions import commands_for
 
 
@@ -105,6 +107,7 @@ class PackageDetail:
     other_packages: list[Package]
     history: list[TransitionLog]
     events: list[OutboxEvent]
+    transfers: list[TransferOrder]
 
     def command(self, name: str) -> Transition | None:
         return next((transition for transition in self.commands if transition.command == name), None)
@@ -135,6 +138,8 @@ def package_detail(*, package_id: int, actor: Actor) -> PackageDetail:
         other_packages=other_packages,
         history=history,
         events=events,
+        # Only a package that ever had a transfer pays for this query.
+        transfers=transfers_of_package(package.id) if package.transfer_sequence else [],
     )
 
 

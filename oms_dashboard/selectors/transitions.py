@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Transition
+from ..models import TransferTransition, Transition
 from ..states import Visibility
 
 
@@ -28,3 +28,19 @@ def commands_by_state(*, statuses: Iterable[int], visibility: Visibility | None)
 
 def commands_for(*, status: int, visibility: Visibility | None) -> list[Transition]:
     return commands_by_state(statuses=[status], visibility=visibility)[status]
+
+
+def transfer_commands_by_state(
+    *, states: Iterable[str], visibility: Visibility | None
+) -> dict[str, list[TransferTransition]]:
+    wanted = set(states)
+    by_state: dict[str, list[TransferTransition]] = defaultdict(list)
+    if not wanted:
+        return by_state
+    rows = db.session.scalars(
+        select(TransferTransition).where(TransferTransition.source_state.in_(wanted)).order_by(TransferTransition.id)
+    )
+    for row in rows:
+        if visibility is None or visibility.value in (row.ui_visibility or []):
+            by_state[row.source_state].append(row)
+    return by_state

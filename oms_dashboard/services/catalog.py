@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..database import run_in_transaction
 from ..errors import AppError
@@ -79,3 +81,47 @@ def set_stock(*, location_erp_code: str, sku: str, quantity: int) -> None:
             stock.quantity = quantity
 
     run_in_transaction(work)
+
+
+def upsert_stocks(*, rows: list[tuple[str, str, int]], allowed_location_ids: frozenset[int] | None = None) -> int:
+    """The ERP's stock push: (location erp_code, sku, quantity) rows, all applied or none.
+
+    Quantities are set, not added; reserved units stay reserved (a push below them leaves the
+    location with nothing available until packages are packed or released).
+    """
+    seen: set[tuple[str, str]] = set()
+    for index, (code, sku, _quantity) in enumerate(rows):
+        if (code, sku) in seen:
+            raise AppError.field("sku", f"Item {index}: {sku} at {code} is listed twice.")
+        seen.add((code, sku))
+
+    def work() -> int:
+        codes = {code for code, _, _ in rows}
+        skus = {sku for _, sku, _ in rows}
+        locations = dict(
+            db.session.execute(
+                select(StockLocation.erp_code, StockLocation.id).where(StockLocation.erp_code.in_(codes))
+            ).all()
+        )
+        products = dict(db.session.execute(select(Product.sku, Product.id).where(Product.sku.in_(skus))).all())
+        for index, (code, sku, _quantity) in enumerate(rows):
+            if code not in locations:
+                raise AppError.field("stock_location", f"Item {index}: unknown stock location {code}.")
+            if sku not in products:
+                raise AppError.field("sku", f"Item {index}: unknown SKU {sku}.")
+            if allowed_location_ids is not None and locations[code] not in allowed_location_ids:
+                raise AppError.forbidden()
+        insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+        ordered = sorted(rows, key=lambda row: (locations[row[0]], products[row[1]]))  # one lock order
+        for code, sku, quantity in ordered:
+            statement = insert(Stock.__table__).values(
+                stock_location_id=locations[code], product_id=products[sku], quantity=quantity, reserved=0
+            )
+            db.session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["stock_location_id", "product_id"], set_={"quantity": statement.excluded.quantity}
+                )
+            )
+        return len(rows)
+
+    return run_in_transaction(work)

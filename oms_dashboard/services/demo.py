@@ -15,14 +15,17 @@ from ..models import (
     Product,
     Stock,
     StockLocation,
+    TransferOrder,
     Transition,
     User,
 )
-from ..states import PackageStatus
+from ..scenarios import DEFAULT_SCENARIO, LocationSelection, Rule, ScenarioDefinition
+from ..states import PackageStatus, TransferStatus
 from .accounts import create_user, set_password
 from .catalog import add_location, add_product, set_stock
-from .commands import run_command
+from .commands import run_command, run_transfer_command
 from .orders import create_order
+from .scenarios import save_scenario
 
 DEMO_PASSWORD = "oms-demo"
 FIRST_LOCATION = "IST-KDK"
@@ -129,6 +132,7 @@ def seed_demo(password: str | None = None) -> bool:
         location_codes=[FIRST_LOCATION],
     )
     _demo_orders()
+    _demo_transfers()
     return True
 
 
@@ -144,7 +148,7 @@ def _demo_orders() -> None:
             lines = [(skus[(sequence + offset) % len(skus)], 1) for offset in range(1 + index % 3)]
             if state == "out_of_stock" and location.erp_code == FIRST_LOCATION:
                 lines = [(LIMITED[0], 1)]
-            package_ids = create_order(
+            result = create_order(
                 number=f"{100200 + sequence}",
                 channel="Web" if sequence % 3 else "Marketplace",
                 customer={"first_name": first, "last_name": last, "email": f"{_ascii(first).lower()}@example.com"},
@@ -153,7 +157,39 @@ def _demo_orders() -> None:
                 prefer_location_id=location.id,
             )
             for command, parameters in steps:
-                _run(package_ids[0], command, parameters, denial_reason_id)
+                _run(result.package_ids[0], command, parameters, denial_reason_id)
+
+
+def _demo_transfers() -> None:
+    """Two orders planned through a transfer, one of them already on its way, for the Transfers page."""
+    save_scenario(definition=TRANSFER_DEMO, activate=True)
+    try:
+        for number, dispatch in (("100900", False), ("100901", True)):
+            result = create_order(
+                number=number,
+                channel="Web",
+                customer={"first_name": "Deniz", "last_name": "Aydın", "email": "deniz@example.com"},
+                shipping_address={"line": "Moda Cad. 40", "city": "İstanbul"},
+                lines=[(PRODUCTS[0][0], 1), (LIMITED[0], 1)],
+            )
+            if dispatch:
+                transfer_id = db.session.scalars(
+                    select(TransferOrder.id).where(TransferOrder.package_id == result.package_ids[0])
+                ).first()
+                slug = f"transfer__transfer_dispatch__{TransferStatus.WAITING}__{TransferStatus.IN_TRANSIT}"
+                run_transfer_command(transfer_id=transfer_id, actor=SYSTEM, slug=slug)
+    finally:
+        save_scenario(definition=DEFAULT_SCENARIO, activate=True)
+
+
+# Pack at Beşiktaş, bringing the limited watch from Kadıköy: a demo of transfers.
+TRANSFER_DEMO = ScenarioDefinition(
+    name="Demo: pack at Beşiktaş",
+    description="Used once by the demo data to make transfer orders.",
+    rules=[
+        Rule(name="Beşiktaş, transfer the rest", locations=LocationSelection(erp_codes=["IST-BSK"]), transferable=True)
+    ],
+)
 
 
 def _ascii(text: str) -> str:

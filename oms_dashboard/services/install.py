@@ -12,8 +12,10 @@ from sqlalchemy import select
 
 from ..database import run_in_transaction
 from ..extensions import db
-from ..models import CargoCompany, DenialReason, Transition
+from ..models import CargoCompany, DenialReason, DistributionScenario, TransferTransition, Transition
+from ..scenarios import DEFAULT_SCENARIO
 from ..states import PackageStatus as S
+from ..states import TransferStatus as T
 from ..states import Visibility
 
 ALL = [Visibility.THIRD_PARTY, Visibility.OMS_WEB, Visibility.INSTORE]
@@ -95,6 +97,13 @@ DEFAULT_TRANSITIONS = [
         same_state=True,
     ),
     DefaultTransition(
+        "MANUAL_PLANNING",
+        "Manual Planning",
+        [S.WAITING, S.PREPARING, S.NEEDS_RESCHEDULING, S.OUT_OF_STOCK],
+        S.CANCELLED,
+        OFFICE,
+    ),
+    DefaultTransition(
         "UPDATE_INVOICE",
         "Update Invoice",
         [
@@ -110,6 +119,14 @@ DEFAULT_TRANSITIONS = [
         OFFICE,
         same_state=True,
     ),
+]
+
+# Transfer transitions: (command, label, sources, destination, side of the transfer that runs it).
+DEFAULT_TRANSFER_TRANSITIONS = [
+    ("TRANSFER_READY_FOR_DISPATCH", "Ready for Dispatch", [T.WAITING], T.READY_TO_SHIPMENT, "source"),
+    ("TRANSFER_DISPATCH", "Dispatch", [T.WAITING, T.READY_TO_SHIPMENT], T.IN_TRANSIT, "source"),
+    ("TRANSFER_DELIVERED", "Delivered", [T.IN_TRANSIT], T.TRANSFERRED, "destination"),
+    ("TRANSFER_OUT_OF_STOCK", "Product Not Found", [T.WAITING], T.OUT_OF_STOCK, "source"),
 ]
 
 DEFAULT_DENIAL_REASONS = [
@@ -152,16 +169,53 @@ def default_transition_rows() -> list[dict]:
     return rows
 
 
+def default_transfer_transition_rows() -> list[dict]:
+    return [
+        {
+            "slug": f"transfer__{command.lower()}__{source.value}__{destination.value}",
+            "label": label,
+            "command": command,
+            "source_state": source.value,
+            "destination_state": destination.value,
+            "ui_visibility": [visibility.value for visibility in ALL],
+            "config": {"side": side},
+        }
+        for command, label, sources, destination, side in DEFAULT_TRANSFER_TRANSITIONS
+        for source in sources
+    ]
+
+
 def install_defaults() -> dict[str, int]:
     """Add what is missing; returns how many rows of each kind were added."""
 
     def work() -> dict[str, int]:
-        added = {"transitions": 0, "denial_reasons": 0, "cargo_companies": 0}
+        added = {
+            "transitions": 0,
+            "transfer_transitions": 0,
+            "denial_reasons": 0,
+            "cargo_companies": 0,
+            "scenarios": 0,
+        }
         existing = set(db.session.scalars(select(Transition.slug)))
         for row in default_transition_rows():
             if row["slug"] not in existing:
                 db.session.add(Transition(**row, config={}))
                 added["transitions"] += 1
+        existing = set(db.session.scalars(select(TransferTransition.slug)))
+        for row in default_transfer_transition_rows():
+            if row["slug"] not in existing:
+                db.session.add(TransferTransition(**row))
+                added["transfer_transitions"] += 1
+        if db.session.scalars(select(DistributionScenario.id)).first() is None:
+            db.session.add(
+                DistributionScenario(
+                    name=DEFAULT_SCENARIO.name,
+                    description=DEFAULT_SCENARIO.description,
+                    definition=DEFAULT_SCENARIO.model_dump(mode="json"),
+                    is_active=True,
+                )
+            )
+            added["scenarios"] += 1
         titles = set(db.session.scalars(select(DenialReason.title)))
         for title, priority in DEFAULT_DENIAL_REASONS:
             if title not in titles:

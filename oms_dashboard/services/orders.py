@@ -1,17 +1,19 @@
-"""Storing an order and planning its items into packages."""
+"""Order intake: store the order, plan its items into packages, all in one transaction."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..actors import SYSTEM, Actor
 from ..database import run_in_transaction
 from ..errors import AppError
 from ..extensions import db
-from ..models import Order, OrderItem, Product, StockLocation
+from ..models import Order, OrderItem, Package, Product, StockLocation, TransitionLog
 from ..states import PackageStatus
 from . import lookups
 from .history import emit_events, log_transition
@@ -19,6 +21,14 @@ from .packages import create_package, create_planned_package
 from .planning import plan_items
 
 ORDER_CREATED = "ORDER_CREATED"
+
+
+@dataclass(frozen=True)
+class OrderResult:
+    order_id: int
+    number: str
+    package_ids: list[int]  # the packages the intake made, in order
+    created: bool  # False: the order existed, nothing was done
 
 
 def create_order(
@@ -33,16 +43,16 @@ def create_order(
     tracking_number: str | None = None,
     prefer_location_id: int | None = None,
     actor: Actor = SYSTEM,
-) -> list[int]:
-    """Store the order with one order item per unit, plan it, and return the new package ids.
+) -> OrderResult:
+    """Store the order with one order item per unit and plan it; idempotent on `number`.
 
-    Items no location can serve wait in an out-of-stock package for REPACK, placed at the
+    Items nothing can serve wait in an out-of-stock package for Reschedule, placed at the
     highest-priority active location (a package always belongs to a location).
     """
 
-    def work() -> list[int]:
-        if db.session.scalars(select(Order.id).where(Order.number == number)).first() is not None:
-            raise AppError.field("number", f"An order numbered {number} already exists.")
+    def work() -> OrderResult:
+        if (existing := _intake_result(number)) is not None:
+            return existing
         order = Order(
             number=number,
             channel=channel,
@@ -57,8 +67,8 @@ def create_order(
         db.session.add(order)
         db.session.flush()
 
-        plan = plan_items(order_items=order.items, prefer_location_id=prefer_location_id)
-        packages = [create_planned_package(order=order, group=group) for group in plan.groups]
+        plan = plan_items(order=order, order_items=order.items, prefer_location_id=prefer_location_id)
+        packages = [create_planned_package(order=order, group=group, actor=actor) for group in plan.groups]
         if plan.unplanned:
             packages.append(
                 create_package(
@@ -71,14 +81,33 @@ def create_order(
         for package in packages:
             log_transition(package=package, from_status=None, command=ORDER_CREATED, actor=actor)
         emit_events(("package.created", package) for package in packages)
-        return [package.id for package in packages]
+        return OrderResult(order.id, order.number, [package.id for package in packages], created=True)
 
-    return run_in_transaction(work)
+    try:
+        return run_in_transaction(work)
+    except IntegrityError:
+        # The same order sent twice at once: the one that committed first answers both.
+        if (existing := _intake_result(number)) is not None:
+            return existing
+        raise
+
+
+def _intake_result(number: str) -> OrderResult | None:
+    order_id = db.session.scalar(select(Order.id).where(Order.number == number))
+    if order_id is None:
+        return None
+    package_ids = db.session.scalars(
+        select(Package.id)
+        .join(TransitionLog, TransitionLog.package_id == Package.id)
+        .where(Package.order_id == order_id, TransitionLog.command == ORDER_CREATED)
+        .order_by(Package.id)
+    )
+    return OrderResult(order_id, number, list(package_ids), created=False)
 
 
 def _products(skus: list[str]) -> dict[str, Product]:
     found = {p.sku: p for p in db.session.scalars(select(Product).where(Product.sku.in_(set(skus))))}
-    unknown = sorted(set(skus) - set(found))
+    unknown = [sku for sku in dict.fromkeys(skus) if sku not in found]
     if unknown:
         raise AppError.field("items", f"Unknown SKU: {', '.join(unknown)}.")
     return found

@@ -10,11 +10,13 @@ from collections.abc import Sequence
 
 from sqlalchemy import update
 
+from ..actors import Actor
 from ..extensions import db
 from ..models import Order, OrderItem, Package, PackageItem, StockLocation
 from ..states import PackageStatus
 from .planning import PlannedGroup
 from .stock import add_reservations, adjust_quota
+from .transfer_orders import create_transfer
 
 
 def set_package_status(package: Package, status: PackageStatus, *, location: StockLocation | None = None) -> None:
@@ -64,10 +66,18 @@ def create_package(
     return package
 
 
-def create_planned_package(*, order: Order, group: PlannedGroup) -> Package:
-    """A waiting package for a planned group, holding the stock the planner reserved."""
-    package = create_package(
-        order=order, location=group.location, status=PackageStatus.WAITING, order_items=group.order_items
+def create_planned_package(*, order: Order, group: PlannedGroup, actor: Actor) -> Package:
+    """A package for a planned group, holding the stock the planner reserved.
+
+    It waits for its transfer orders when some items come from other locations.
+    """
+    status = PackageStatus.WAITING_FOR_TRANSFER if group.transfers else PackageStatus.WAITING
+    package = create_package(order=order, location=group.location, status=status, order_items=group.order_items)
+    add_reservations(
+        (item.id, group.stock_ids[item.order_item_id])
+        for item in package.items
+        if item.order_item_id in group.stock_ids
     )
-    add_reservations((item.id, group.stock_ids[item.order_item_id]) for item in package.items)
+    for planned in group.transfers:
+        create_transfer(package=package, planned=planned, actor=actor)
     return package

@@ -1,17 +1,23 @@
-"""Where order items get packed: the simple location choice of the foundation.
+"""Where order items get packed: the active distribution scenario (DESIGN §6).
 
-The one planning function the rest of the code calls. The choice, in order:
-1. the preferred location (the package's own), when it can serve every item;
-2. else the active location with the highest priority that can serve every item;
-3. else item by item, each to the highest-priority location that still has it (a split).
-An item is never planned to a location where it was reported not found or wrong.
+The one planning function the rest of the code calls. In order:
+1. `prefer_location_id` (a package's own location, for items it keeps): there if it can serve
+   every item.
+2. The scenario's rules, in order: the first rule that can serve every item wins.
+3. When none can, each rule in turn plans what it can of what is left (a rule without split
+   makes one package at the location that can serve the most); what no rule can serve is
+   returned unplanned, for an out-of-stock package that Reschedule retries.
 
-Planning reserves as it chooses, with conditional UPDATEs, so two orders racing for the
-last unit cannot both get it: the loser sees its UPDATE match no row and chooses again.
+A rule chooses among the active locations it selects that meet its conditions (SELECT_BY_QUOTA,
+SAME_CITY), ranked by its order_by keys. An item is never planned to (or transferred from) a
+location that reported it not found or wrong. Planning reserves as it chooses, with conditional
+UPDATEs, and locks the row of a location whose quota it relies on, so two orders racing for the
+last unit or the last quota slot cannot both get it: the loser sees the change and chooses again.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,17 +25,28 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Discrepancy, OrderItem, Stock, StockLocation
+from ..models import Discrepancy, DistributionScenario, Order, OrderItem, Stock, StockLocation
+from ..scenarios import DEFAULT_SCENARIO, Rule, ScenarioDefinition
 from .stock import try_reserve, unreserve
 
-_ROUNDS = 5  # re-reads after losing a race for the same units before giving up on the rest
+_ROUNDS = 5  # re-reads after losing a race, per rule, before the rule gives up
+
+
+@dataclass
+class PlannedTransfer:
+    source: StockLocation
+    order_items: list[OrderItem]
+    stock_ids: dict[int, int]  # order item id -> reserved stock row at the source
 
 
 @dataclass
 class PlannedGroup:
+    """One package: its location, all its items, where each is reserved."""
+
     location: StockLocation
     order_items: list[OrderItem]
-    stock_ids: dict[int, int]  # order item id -> reserved stock row
+    stock_ids: dict[int, int]  # order item id -> reserved stock row here (items not transferred)
+    transfers: list[PlannedTransfer] = field(default_factory=list)
 
 
 @dataclass
@@ -38,119 +55,299 @@ class Plan:
     unplanned: list[OrderItem] = field(default_factory=list)
 
 
-@dataclass
-class _Offer:
-    location: StockLocation
-    available: dict[int, int]  # product id -> units
-    stock_ids: dict[int, int]  # product id -> stock row
+def active_scenario() -> ScenarioDefinition:
+    row = db.session.scalars(select(DistributionScenario).where(DistributionScenario.is_active)).first()
+    return ScenarioDefinition.model_validate(row.definition) if row else DEFAULT_SCENARIO
 
 
-def plan_items(*, order_items: Sequence[OrderItem], prefer_location_id: int | None = None) -> Plan:
+def plan_items(*, order: Order, order_items: Sequence[OrderItem], prefer_location_id: int | None = None) -> Plan:
     remaining = list(order_items)
+    if not remaining:
+        return Plan()
+    world = _World(order, remaining)
+    preferred = world.locations.get(prefer_location_id) if prefer_location_id is not None else None
+    if preferred is not None and len(world.servable(preferred.id, remaining)) == len(remaining):
+        groups = _claim_groups(world, None, [_Choice(preferred, remaining)])
+        if groups:
+            return Plan(groups=groups)
     groups: list[PlannedGroup] = []
-    excluded = _excluded_locations([item.id for item in remaining])
-    for _ in range(_ROUNDS):
+    for whole in (True, False):
+        for rule in world.scenario.rules:
+            planned = _apply(world, rule, remaining, whole=whole)
+            if planned:
+                groups += planned
+                taken = {item.id for group in planned for item in group.order_items}
+                remaining = [item for item in remaining if item.id not in taken]
+            if not remaining or (whole and planned):
+                break
         if not remaining:
             break
-        offers = _offers({item.product_id for item in remaining})
-        choice = _choose(remaining, offers, excluded, prefer_location_id)
-        if not choice:
-            break
-        lost_race = False
-        for location, items in choice:
-            group = _reserve(location, items, offers[location.id].stock_ids)
-            if group is None:
-                lost_race = True
-                break
-            groups.append(group)
-            taken = {item.id for item in items}
-            remaining = [item for item in remaining if item.id not in taken]
-        if not lost_race:
-            break
     return Plan(groups=merge_groups(groups), unplanned=remaining)
+
+
+def plan_transfers(*, order: Order, destination: StockLocation, order_items: Sequence[OrderItem]) -> Plan:
+    """Bring items to a fixed location: reserved there when it has them, else transferred in."""
+    world = _World(order, list(order_items), include_location_ids={destination.id})
+    groups: list[PlannedGroup] = []
+    for _ in range(_ROUNDS):
+        choice = _transfer_choice(world, world.location(destination.id), list(order_items))
+        if not choice.count:
+            break
+        claimed = _claim_groups(world, None, [choice])
+        if claimed is not None:
+            groups = claimed
+            break
+        world.refresh()
+    planned = {item.id for group in groups for item in group.order_items}
+    return Plan(groups=groups, unplanned=[item for item in order_items if item.id not in planned])
 
 
 def merge_groups(groups: Sequence[PlannedGroup]) -> list[PlannedGroup]:
     """One group per location, in first-seen order."""
     merged: dict[int, PlannedGroup] = {}
     for group in groups:
-        if group.location.id in merged:
-            target = merged[group.location.id]
+        target = merged.get(group.location.id)
+        if target is None:
+            merged[group.location.id] = PlannedGroup(
+                group.location, list(group.order_items), dict(group.stock_ids), list(group.transfers)
+            )
+        else:
             target.order_items.extend(group.order_items)
             target.stock_ids.update(group.stock_ids)
-        else:
-            merged[group.location.id] = PlannedGroup(group.location, list(group.order_items), dict(group.stock_ids))
+            target.transfers.extend(group.transfers)
     return list(merged.values())
 
 
-def _excluded_locations(order_item_ids: list[int]) -> dict[int, set[int]]:
-    excluded: dict[int, set[int]] = defaultdict(set)
-    if order_item_ids:
-        rows = db.session.execute(
+# --- what the planner knows -------------------------------------------------------------------
+
+
+def city_key(city: str) -> str:
+    """İstanbul, ISTANBUL and istanbul are one city."""
+    text = unicodedata.normalize("NFKD", (city or "").replace("ı", "i").replace("İ", "I"))
+    return "".join(char for char in text if not unicodedata.combining(char)).casefold().strip()
+
+
+class _World:
+    """Locations, stock and exclusions as read for one planning; re-read after a lost race."""
+
+    def __init__(self, order: Order, items: list[OrderItem], include_location_ids: set[int] | None = None):
+        self.order = order
+        self.scenario = active_scenario()
+        self.city = city_key((order.shipping_address or {}).get("city", ""))
+        self.product_ids = {item.product_id for item in items}
+        self.include_location_ids = include_location_ids or set()
+        self.excluded: dict[int, set[int]] = defaultdict(set)
+        for order_item_id, location_id in db.session.execute(
             select(Discrepancy.order_item_id, Discrepancy.stock_location_id).where(
-                Discrepancy.order_item_id.in_(order_item_ids)
+                Discrepancy.order_item_id.in_([item.id for item in items])
             )
-        )
-        for order_item_id, location_id in rows:
-            excluded[order_item_id].add(location_id)
-    return excluded
+        ):
+            self.excluded[order_item_id].add(location_id)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.locations = {
+            location.id: location
+            for location in db.session.scalars(
+                select(StockLocation)
+                .where(StockLocation.is_active | StockLocation.id.in_(self.include_location_ids))
+                .execution_options(populate_existing=True)
+            )
+        }
+        self.available: dict[int, dict[int, int]] = defaultdict(dict)  # location -> product -> units
+        self.stock_ids: dict[int, dict[int, int]] = defaultdict(dict)
+        for stock_id, location_id, product_id, units in db.session.execute(
+            select(Stock.id, Stock.stock_location_id, Stock.product_id, Stock.quantity - Stock.reserved).where(
+                Stock.product_id.in_(self.product_ids), Stock.quantity > Stock.reserved
+            )
+        ):
+            self.available[location_id][product_id] = units
+            self.stock_ids[location_id][product_id] = stock_id
+
+    def location(self, location_id: int) -> StockLocation:
+        return self.locations.get(location_id) or db.session.get(StockLocation, location_id)
+
+    def servable(
+        self, location_id: int, items: Sequence[OrderItem], left: dict[int, int] | None = None
+    ) -> list[OrderItem]:
+        """The items this location can reserve now (`left` is consumed when given)."""
+        left = dict(self.available.get(location_id, {})) if left is None else left
+        taken = []
+        for item in items:
+            if location_id in self.excluded.get(item.id, ()) or left.get(item.product_id, 0) <= 0:
+                continue
+            left[item.product_id] -= 1
+            taken.append(item)
+        return taken
 
 
-def _offers(product_ids: set[int]) -> dict[int, _Offer]:
-    rows = db.session.execute(
-        select(Stock.id, Stock.product_id, Stock.quantity - Stock.reserved, StockLocation)
-        .join(StockLocation, StockLocation.id == Stock.stock_location_id)
-        .where(Stock.product_id.in_(product_ids), StockLocation.is_active, Stock.quantity > Stock.reserved)
-    )
-    offers: dict[int, _Offer] = {}
-    for stock_id, product_id, available, location in rows:
-        offer = offers.setdefault(location.id, _Offer(location, {}, {}))
-        offer.available[product_id] = available
-        offer.stock_ids[product_id] = stock_id
-    return offers
+@dataclass
+class _Choice:
+    location: StockLocation
+    items: list[OrderItem]  # reserved at the location
+    transfers: list[tuple[StockLocation, list[OrderItem]]] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.items) + sum(len(items) for _, items in self.transfers)
 
 
-def _servable(offer: _Offer, items: Sequence[OrderItem], excluded: dict[int, set[int]]) -> list[OrderItem]:
-    left = dict(offer.available)
-    taken = []
-    for item in items:
-        if offer.location.id in excluded.get(item.id, ()) or left.get(item.product_id, 0) <= 0:
+# --- rules ------------------------------------------------------------------------------------
+
+
+def _candidates(world: _World, rule: Rule) -> list[StockLocation]:
+    selection = rule.locations
+    chosen = []
+    for location in world.locations.values():
+        if not location.is_active:
             continue
-        left[item.product_id] -= 1
-        taken.append(item)
-    return taken
+        if selection.erp_codes and location.erp_code not in selection.erp_codes:
+            continue
+        if selection.types and location.type not in selection.types:
+            continue
+        if location.erp_code in selection.except_erp_codes:
+            continue
+        if "SELECT_BY_QUOTA" in rule.conditions and not _has_quota(location):
+            continue
+        # An order without a delivery city is in no city: SAME_CITY matches nothing for it.
+        if "SAME_CITY" in rule.conditions and (not world.city or city_key(location.city) != world.city):
+            continue
+        chosen.append(location)
+    return chosen
 
 
-def _choose(
-    items: list[OrderItem], offers: dict[int, _Offer], excluded: dict[int, set[int]], prefer_location_id: int | None
-) -> list[tuple[StockLocation, list[OrderItem]]]:
-    ranked = sorted(offers.values(), key=lambda offer: (-offer.location.priority, offer.location.id))
-    if prefer_location_id in offers:
-        ranked.remove(offers[prefer_location_id])
-        ranked.insert(0, offers[prefer_location_id])
-    for offer in ranked:
-        if len(_servable(offer, items, excluded)) == len(items):
-            return [(offer.location, items)]
-    choice = []
-    left = items
-    for offer in ranked:
-        taken = _servable(offer, left, excluded)
-        if taken:
-            choice.append((offer.location, taken))
-            taken_ids = {item.id for item in taken}
-            left = [item for item in left if item.id not in taken_ids]
-        if not left:
+def _has_quota(location: StockLocation) -> bool:
+    return location.max_quota is None or location.quota < location.max_quota
+
+
+def _ranked(
+    world: _World, rule: Rule, locations: list[StockLocation], items: Sequence[OrderItem]
+) -> list[StockLocation]:
+    needed = Counter(item.product_id for item in items)
+
+    def key(location: StockLocation) -> tuple:
+        parts = []
+        for order_key in rule.order_by:
+            if order_key == "priority":
+                parts.append(-location.priority)
+            elif order_key == "stock":
+                stock = world.available.get(location.id, {})
+                parts.append(-sum(min(units, stock.get(product, 0)) for product, units in needed.items()))
+            else:  # density: fewer open packages (the quota counts them) first
+                parts.append(location.quota)
+        return (*parts, location.id)
+
+    return sorted(locations, key=key)
+
+
+def _apply(world: _World, rule: Rule, items: list[OrderItem], *, whole: bool) -> list[PlannedGroup]:
+    for _ in range(_ROUNDS):
+        choices = _choose(world, rule, items, whole=whole)
+        if not choices:
+            return []
+        groups = _claim_groups(world, rule, choices)
+        if groups is not None:
+            return groups
+        world.refresh()  # another order took a unit or a quota slot first: look again
+    return []
+
+
+def _choose(world: _World, rule: Rule, items: list[OrderItem], *, whole: bool) -> list[_Choice]:
+    ranked = _ranked(world, rule, _candidates(world, rule), items)
+    if rule.transferable:
+        # The packing location is the one that already has the most; the rest is transferred in.
+        best = max(ranked, key=lambda location: len(world.servable(location.id, items)), default=None)
+        if best is None:
+            return []
+        choice = _transfer_choice(world, best, items)
+        if (whole and choice.count < len(items)) or not choice.count:
+            return []
+        return [choice]
+    if rule.allow_split:
+        choices, left = [], items
+        for location in ranked:
+            taken = world.servable(location.id, left)
+            if taken:
+                choices.append(_Choice(location, taken))
+                taken_ids = {item.id for item in taken}
+                left = [item for item in left if item.id not in taken_ids]
+            if not left:
+                break
+        return [] if whole and left else choices
+    for location in ranked:
+        if len(world.servable(location.id, items)) == len(items):
+            return [_Choice(location, items)]
+    if whole:
+        return []
+    best = max(ranked, key=lambda location: len(world.servable(location.id, items)), default=None)
+    taken = world.servable(best.id, items) if best else []
+    return [_Choice(best, taken)] if taken else []
+
+
+def _transfer_choice(world: _World, destination: StockLocation, items: list[OrderItem]) -> _Choice:
+    local = world.servable(destination.id, items)
+    local_ids = {item.id for item in local}
+    sources = sorted(
+        (loc for loc in world.locations.values() if loc.is_active and loc.id != destination.id),
+        key=lambda location: (-location.priority, location.id),
+    )
+    left_at = {location.id: dict(world.available.get(location.id, {})) for location in sources}
+    by_source: dict[int, list[OrderItem]] = defaultdict(list)
+    for item in items:
+        if item.id in local_ids:
+            continue
+        for source in sources:
+            if world.servable(source.id, [item], left_at[source.id]):
+                by_source[source.id].append(item)
+                break
+    return _Choice(destination, local, [(world.location(source_id), moved) for source_id, moved in by_source.items()])
+
+
+# --- reserving --------------------------------------------------------------------------------
+
+
+def _claim_groups(world: _World, rule: Rule | None, choices: list[_Choice]) -> list[PlannedGroup] | None:
+    """Reserve every unit of the choices (and check the quota under a row lock), or nothing."""
+    reserved: list[tuple[int, int]] = []
+
+    def reserve(location_id: int, items: list[OrderItem]) -> dict[int, int] | None:
+        stock_ids = world.stock_ids.get(location_id, {})
+        units = Counter(item.product_id for item in items)
+        for product_id in sorted(units, key=lambda product: stock_ids.get(product, 0)):  # one lock order
+            stock_id = stock_ids.get(product_id)
+            if stock_id is None or not try_reserve(stock_id, units[product_id]):
+                return None
+            reserved.append((stock_id, units[product_id]))
+        return {item.id: stock_ids[item.product_id] for item in items}
+
+    groups = []
+    for choice in choices:
+        if rule is not None and "SELECT_BY_QUOTA" in rule.conditions and not _quota_still_free(choice.location.id):
             break
-    return choice
+        local = reserve(choice.location.id, choice.items)
+        transfers = []
+        for source, moved in choice.transfers:
+            at_source = reserve(source.id, moved)
+            if at_source is None:
+                break
+            transfers.append(PlannedTransfer(source, moved, at_source))
+        if local is None or len(transfers) < len(choice.transfers):
+            break
+        all_items = choice.items + [item for _, moved in choice.transfers for item in moved]
+        groups.append(PlannedGroup(choice.location, all_items, local, transfers))
+    else:
+        return groups
+    for stock_id, units in reserved:  # lost a race: give back what this attempt took
+        unreserve(stock_id, units)
+    return None
 
 
-def _reserve(location: StockLocation, items: list[OrderItem], stock_ids: dict[int, int]) -> PlannedGroup | None:
-    units = Counter(item.product_id for item in items)
-    reserved: list[int] = []
-    for product_id in sorted(units, key=stock_ids.__getitem__):  # one lock order: no deadlocks
-        if not try_reserve(stock_ids[product_id], units[product_id]):
-            for done in reserved:
-                unreserve(stock_ids[done], units[done])
-            return None
-        reserved.append(product_id)
-    return PlannedGroup(location, list(items), {item.id: stock_ids[item.product_id] for item in items})
+def _quota_still_free(location_id: int) -> bool:
+    """Re-read the quota under a row lock: a concurrent order may just have taken the last slot."""
+    location = db.session.scalars(
+        select(StockLocation)
+        .where(StockLocation.id == location_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    return _has_quota(location)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import case, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
 from ..models import Reservation, Stock, StockLocation
@@ -70,3 +72,25 @@ def _drop_reservations(package_item_ids: list[int], *, consume: bool) -> None:
             values["quantity"] = case((Stock.quantity >= units, Stock.quantity - units), else_=0)
         db.session.execute(update(Stock.__table__).where(Stock.id == stock_id).values(**values))
     db.session.execute(delete(Reservation).where(Reservation.package_item_id.in_(package_item_ids)))
+
+
+def ensure_stock_row(location_id: int, product_id: int) -> int:
+    """The stock row of a product at a location, created empty if missing (race-safe: ON CONFLICT)."""
+    insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(
+        insert(Stock.__table__)
+        .values(stock_location_id=location_id, product_id=product_id, quantity=0, reserved=0)
+        .on_conflict_do_nothing(index_elements=["stock_location_id", "product_id"])
+    )
+    return db.session.scalar(
+        select(Stock.id).where(Stock.stock_location_id == location_id, Stock.product_id == product_id)
+    )
+
+
+def receive_reserved(stock_id: int, units: int) -> None:
+    """Units arriving for packages that wait for them: on hand and reserved at once."""
+    db.session.execute(
+        update(Stock.__table__)
+        .where(Stock.id == stock_id)
+        .values(quantity=Stock.quantity + units, reserved=Stock.reserved + units)
+    )

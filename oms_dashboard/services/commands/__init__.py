@@ -1,6 +1,7 @@
 """The command service. Importing the handler modules registers them with `run_command`."""
 
-from . import basic, replanning, shipping  # noqa: F401
+from . import basic, manual, replanning, shipping  # noqa: F401
 from .core import CommandResult, run_command
+from .transfers import run_transfer_command
 
-__all__ = ["CommandResult", "run_command"]
+__all__ = ["CommandResult", "run_command", "run_transfer_command"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -22,6 +22,8 @@ from ...models import Package, PackageItem, Transition
 from ...states import PackageStatus
 from ..history import emit_events, log_transition, status_events
 from .inputs import CommandInput, parse_input
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ def run_command(
         package = _lock_package(package_id)
         if not actor.may_access(package.stock_location_id):
             raise AppError.forbidden()
-        transition = _resolve_transition(transition_id, slug)
+        transition = resolve_transition(Transition, transition_id, slug)
         if transition.source_state != package.status or not actor.may_run(transition):
             raise AppError.command_not_allowed()
         if transition.command not in _HANDLERS:  # a transition row for a command this release cannot run
@@ -147,11 +149,12 @@ def _lock_package(package_id: int) -> Package:
     return package
 
 
-def _resolve_transition(transition_id: int | None, slug: str | None) -> Transition:
+def resolve_transition(model: type[T], transition_id: int | None, slug: str | None) -> T:
+    """The transition named by id and/or slug (DESIGN §5.3: 400 neither, 406 mismatch or unknown)."""
     if transition_id is None and not slug:
         raise AppError.non_field("transition or slug required")
-    by_id = db.session.get(Transition, transition_id) if transition_id is not None else None
-    by_slug = db.session.scalars(select(Transition).where(Transition.slug == slug)).first() if slug else None
+    by_id = db.session.get(model, transition_id) if transition_id is not None else None
+    by_slug = db.session.scalars(select(model).where(model.slug == slug)).first() if slug else None
     if by_id is not None and by_slug is not None and by_id.id != by_slug.id:
         raise AppError.command_mismatch()
     found = by_id if transition_id is not None else by_slug

@@ -12,11 +12,10 @@ from pydantic import (
     Field,
     PlainValidator,
     StrictBool,
-    ValidationError,
 )
 
 from ...database import MAX_ID
-from ...errors import AppError
+from ...validation import parse
 
 
 def _integer_id(value: Any) -> Any:
@@ -95,33 +94,16 @@ class InvoiceInput(CommandInput):
     invoice_url: Annotated[str, Field(max_length=512, pattern=r"^https?://\S+$")] | None = None
 
 
-_MESSAGES = {
-    "missing": "This field is required.",
-    "int_parsing": "A valid integer is required.",
-    "int_type": "A valid integer is required.",
-    "int_from_float": "A valid integer is required.",
-    "list_type": "Expected a list of items.",
-    "bool_type": "Must be a valid boolean.",
-    "string_type": "Not a valid string.",
-    "too_short": "This list may not be empty.",
-    "string_too_short": "This field may not be blank.",
-}
+class AssignmentGroup(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    package_items: Annotated[list[Id], Field(min_length=1)]
+    stock_location: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class ManualPlanningInput(CommandInput):
+    assignment_groups: Annotated[list[AssignmentGroup], Field(min_length=1)]
 
 
 def parse_input(model: type[CommandInput], data: dict[str, Any]) -> CommandInput:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise AppError.validation(_field_errors(exc)) from None
-
-
-def _field_errors(exc: ValidationError) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    for error in exc.errors():
-        field = str(error["loc"][0]) if error["loc"] else "non_field_errors"
-        message = _MESSAGES.get(error["type"], error["msg"].removeprefix("Value error, "))
-        index = next((part for part in error["loc"][1:] if isinstance(part, int)), None)
-        if index is not None:
-            message = f"Item {index}: {message}"
-        errors.setdefault(field, []).append(message)
-    return errors
+    return parse(model, data)

@@ -16,6 +16,7 @@ from .. import lookups
 from ..packages import create_package, create_planned_package, set_package_status
 from ..planning import PlannedGroup, merge_groups, plan_items
 from ..stock import add_reservations, release_reservations, write_off
+from ..transfer_orders import create_transfer
 from .core import CommandResult, CommandRun, handles
 from .inputs import NoInput, OutOfStockInput
 
@@ -54,15 +55,19 @@ def _out_of_stock(run: CommandRun, *, advanced: bool) -> CommandResult:
     for item in missing:
         item.status = ItemStatus.WRONG_PRODUCT if reason is DiscrepancyReason.WRONG_PRODUCT else ItemStatus.OUT_OF_STOCK
 
-    missing_plan = plan_items(order_items=[item.order_item for item in missing])
+    missing_plan = plan_items(order=package.order, order_items=[item.order_item for item in missing])
     groups = missing_plan.groups
     if not keep_package:
         stay_plan = plan_items(
-            order_items=[item.order_item for item in remaining], prefer_location_id=package.stock_location_id
+            order=package.order,
+            order_items=[item.order_item for item in remaining],
+            prefer_location_id=package.stock_location_id,
         )
         groups = merge_groups(stay_plan.groups + groups)
     for group in groups:
-        _hand_over(run, package.items, create_planned_package(order=package.order, group=group), missing_ids)
+        _hand_over(
+            run, package.items, create_planned_package(order=package.order, group=group, actor=run.actor), missing_ids
+        )
     if keep_package and missing_plan.unplanned:
         # They cannot stay in a package that goes on without them: they wait in their own, for REPACK.
         holder = create_package(
@@ -89,14 +94,18 @@ def repack(run: CommandRun) -> CommandResult:
     waiting = package.active_items
     if not waiting:
         raise AppError.no_plan("No items of this package are waiting to be planned.")
-    plan = plan_items(order_items=[item.order_item for item in waiting])
+    plan = plan_items(order=package.order, order_items=[item.order_item for item in waiting])
     if plan.unplanned:
         raise AppError.no_plan()  # the transaction rolls back the reservations made so far
     first, *others = plan.groups
     for group in others:
-        _hand_over(run, waiting, create_planned_package(order=package.order, group=group), set())
-    set_package_status(package, run.destination, location=first.location)
+        _hand_over(run, waiting, create_planned_package(order=package.order, group=group, actor=run.actor), set())
+    # The package takes the first group; it waits for its transfers when some items come from elsewhere.
+    status = PackageStatus.WAITING_FOR_TRANSFER if first.transfers else run.destination
+    set_package_status(package, status, location=first.location)
     _reserve_in_place(package, first)
+    for planned in first.transfers:
+        create_transfer(package=package, planned=planned, actor=run.actor)
     places = [f"{package.number} at {first.location.name}"] + [
         f"{new.number} at {new.stock_location.name}" for new in run.created
     ]
@@ -139,10 +148,9 @@ def _hand_over(
 
 
 def _reserve_in_place(package: Package, group: PlannedGroup) -> None:
+    """Reservations at the package's (new) location for the group's items that are there."""
     by_order_item = {item.order_item_id: item for item in package.active_items}
-    add_reservations(
-        (by_order_item[order_item.id].id, group.stock_ids[order_item.id]) for order_item in group.order_items
-    )
+    add_reservations((by_order_item[order_item_id].id, stock_id) for order_item_id, stock_id in group.stock_ids.items())
 
 
 def _at(packages: Sequence[Package], location_id: int) -> Package | None:

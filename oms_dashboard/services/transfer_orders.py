@@ -1,0 +1,52 @@
+"""Creating transfer orders: the units reserved at a source location for a package elsewhere."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from ..actors import Actor
+from ..extensions import db
+from ..models import Package, TransferItem, TransferOrder
+from ..states import TransferStatus
+from .history import emit_transfer_events, log_transfer
+from .planning import PlannedTransfer
+from .stock import add_reservations
+
+
+def next_transfer_number(package: Package) -> str:
+    """`<package number>T<n>`, counted in the database like package numbers."""
+    sequence = db.session.execute(
+        update(Package.__table__)
+        .where(Package.id == package.id)
+        .values(transfer_sequence=Package.transfer_sequence + 1)
+        .returning(Package.transfer_sequence)
+    ).scalar_one()
+    return f"{package.number}T{sequence}"
+
+
+def create_transfer(*, package: Package, planned: PlannedTransfer, actor: Actor) -> TransferOrder:
+    """A waiting transfer from `planned.source` to the package's location; its units stay reserved at the source.
+
+    Logged and announced (`transfer.status.created`) here, whichever command or order made it.
+    """
+    items_by_order_item = {item.order_item_id: item for item in package.items}
+    moving = [items_by_order_item[order_item.id] for order_item in planned.order_items]
+    transfer = TransferOrder(
+        number=next_transfer_number(package),
+        order_id=package.order_id,
+        package=package,
+        source=planned.source,
+        destination_location_id=package.stock_location_id,
+        status=TransferStatus.WAITING,
+        extra_information={},
+        items=[
+            TransferItem(package_item=item, product_id=item.product_id, status=TransferStatus.WAITING)
+            for item in moving
+        ],
+    )
+    db.session.add(transfer)
+    add_reservations((item.id, planned.stock_ids[item.order_item_id]) for item in moving)
+    db.session.flush()
+    log_transfer(transfer=transfer, from_state=None, command="TRANSFER_CREATED", actor=actor)
+    emit_transfer_events([("transfer.status.created", transfer)])
+    return transfer
