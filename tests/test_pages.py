@@ -300,3 +300,28 @@ def test_a_refused_reschedule_says_why_in_the_page_and_changes_nothing(staff, sh
     assert response.status_code == 406
     assert "No stock location can serve the items of this package." in html
     assert 'class="panel"' not in html and snapshot() == before
+
+
+def test_a_transfer_action_without_the_csrf_token_is_refused_and_changes_nothing(manager, shop):
+    from oms_dashboard.models import TransferOrder
+    from tests.helpers import fresh, location, scenario
+
+    location("WH", priority=40, kind="warehouse", name="Warehouse", cargo="aras")
+    stock("L1", "B", 0)
+    stock("L2", "B", 0)
+    stock("WH", "B", 5)
+    scenario({"name": "Pack at the best store", "transferable": True, "locations": {"types": ["store"]}})
+    order("4001", "A", "B")
+    fresh()
+    transfer = db.session.scalars(select(TransferOrder)).one()
+    before = snapshot()
+
+    response = manager.post(f"/transfers/{transfer.id}/actions/1", headers=HTMX)
+
+    assert response.status_code == 400 and snapshot() == before
+    page = manager.get(f"/transfers/{transfer.id}").get_data(as_text=True)
+    token = csrf_token(page)
+    dispatch = re.search(r'action="(/transfers/\d+/actions/\d+)"[^>]*>\s*<input[^>]*>\s*<button[^>]*>Dispatch<', page)
+    assert manager.post(dispatch.group(1), data={"csrf_token": token}).status_code == 302
+    fresh()
+    assert db.session.get(TransferOrder, transfer.id).status == "in_transit"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from collections.abc import Callable
+
+from flask import Response, g, jsonify, request
 
 from .. import representations
 from ..errors import AppError
 from ..selectors.packages import PackageFilters, get_package, package_page
 from ..selectors.transitions import commands_by_state, commands_for
-from ..services.commands import run_command
+from ..services.commands import CommandResult, run_command
 from ..states import PackageStatus
 from . import api_blueprint, idempotency
 from .params import integer, json_object, optional_integer_arg, page_window, paginated
@@ -67,13 +69,13 @@ def command_arguments() -> tuple[int | None, str | None, dict]:
     return transition, slug or None, parameters
 
 
-@api_blueprint.post("/packages/<id:package_id>/command/")
-def package_command(package_id: int):
+def respond_to_command(run: Callable[..., CommandResult], **target: int) -> Response:
+    """POST …/command/ for packages and transfers alike: parse, run through the service, remember the answer."""
     transition, slug, parameters = command_arguments()
 
     def execute(remember):
-        result = run_command(
-            package_id=package_id,
+        result = run(
+            **target,
             actor=g.actor,
             transition_id=transition,
             slug=slug,
@@ -83,3 +85,8 @@ def package_command(package_id: int):
         return result.status_code, result.body
 
     return idempotency.respond(execute)
+
+
+@api_blueprint.post("/packages/<id:package_id>/command/")
+def package_command(package_id: int):
+    return respond_to_command(run_command, package_id=package_id)

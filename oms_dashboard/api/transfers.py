@@ -9,8 +9,8 @@ from ..errors import AppError
 from ..selectors.transfers import TransferFilters, get_transfer, transfer_commands, transfer_page
 from ..services.commands import run_transfer_command
 from ..states import TransferStatus
-from . import api_blueprint, idempotency
-from .packages import command_arguments
+from . import api_blueprint
+from .packages import respond_to_command
 from .params import optional_integer_arg, page_window, paginated
 
 
@@ -42,17 +42,4 @@ def transfer_detail(transfer_id: int):
 
 @api_blueprint.post("/transfer_orders/<id:transfer_id>/command/")
 def transfer_command(transfer_id: int):
-    transition, slug, parameters = command_arguments()
-
-    def execute(remember):
-        result = run_transfer_command(
-            transfer_id=transfer_id,
-            actor=g.actor,
-            transition_id=transition,
-            slug=slug,
-            input_parameters=parameters,
-            before_commit=(lambda r: remember(r.status_code, r.body)) if remember else None,
-        )
-        return result.status_code, result.body
-
-    return idempotency.respond(execute)
+    return respond_to_command(run_transfer_command, transfer_id=transfer_id)

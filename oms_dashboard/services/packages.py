@@ -12,10 +12,10 @@ from sqlalchemy import update
 
 from ..actors import Actor
 from ..extensions import db
-from ..models import Order, OrderItem, Package, PackageItem, StockLocation
-from ..states import PackageStatus
+from ..models import Discrepancy, Order, OrderItem, Package, PackageItem, StockLocation
+from ..states import DiscrepancyReason, PackageStatus
 from .planning import PlannedGroup
-from .stock import add_reservations, adjust_quota
+from .stock import add_reservations, adjust_quota, write_off
 from .transfer_orders import create_transfer
 
 
@@ -81,3 +81,29 @@ def create_planned_package(*, order: Order, group: PlannedGroup, actor: Actor) -
     for planned in group.transfers:
         create_transfer(package=package, planned=planned, actor=actor)
     return package
+
+
+def report_missing(
+    *,
+    package: Package,
+    items: Sequence[PackageItem],
+    location_id: int,
+    reason: DiscrepancyReason,
+    denial_reason_id: int | None = None,
+) -> None:
+    """Items not found (or wrong) at a location: a discrepancy record, which keeps planning from
+    sending them back there, and the units written off that location's stock."""
+    for item in items:
+        db.session.add(
+            Discrepancy(
+                package_id=package.id,
+                package_item_id=item.id,
+                order_item_id=item.order_item_id,
+                stock_location_id=location_id,
+                product_id=item.product_id,
+                reason=reason,
+                denial_reason_id=denial_reason_id,
+            )
+        )
+        write_off(location_id, item.product_id, 1)
+    db.session.flush()  # planning reads the discrepancies

@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ...errors import AppError
-from ...extensions import db
-from ...models import DenialReason, Discrepancy, Package, PackageItem
+from ...models import Package, PackageItem
 from ...states import DiscrepancyReason, ItemStatus, PackageStatus
 from .. import lookups
-from ..packages import create_package, create_planned_package, set_package_status
+from ..packages import create_package, create_planned_package, report_missing, set_package_status
 from ..planning import PlannedGroup, merge_groups, plan_items
-from ..stock import add_reservations, release_reservations, write_off
+from ..stock import add_reservations, release_reservations
 from ..transfer_orders import create_transfer
 from .core import CommandResult, CommandRun, handles
 from .inputs import NoInput, OutOfStockInput
@@ -49,7 +48,13 @@ def _out_of_stock(run: CommandRun, *, advanced: bool) -> CommandResult:
     keep_package = advanced and bool(remaining)
 
     release_reservations(item.id for item in (missing if keep_package else package.active_items))
-    _report_missing(package, missing, reason, denial_reason)
+    report_missing(
+        package=package,
+        items=missing,
+        location_id=package.stock_location_id,
+        reason=reason,
+        denial_reason_id=denial_reason.id if denial_reason else None,
+    )
     if not keep_package:
         set_package_status(package, run.destination if not advanced else PackageStatus.OUT_OF_STOCK)
     for item in missing:
@@ -110,25 +115,6 @@ def repack(run: CommandRun) -> CommandResult:
         f"{new.number} at {new.stock_location.name}" for new in run.created
     ]
     return run.done("Rescheduled: " + "; ".join(places) + ".")
-
-
-def _report_missing(
-    package: Package, items: Sequence[PackageItem], reason: DiscrepancyReason, denial_reason: DenialReason | None
-) -> None:
-    for item in items:
-        db.session.add(
-            Discrepancy(
-                package_id=package.id,
-                package_item_id=item.id,
-                order_item_id=item.order_item_id,
-                stock_location_id=package.stock_location_id,
-                product_id=item.product_id,
-                reason=reason,
-                denial_reason_id=denial_reason.id if denial_reason else None,
-            )
-        )
-        write_off(package.stock_location_id, item.product_id, 1)
-    db.session.flush()  # planning reads the discrepancies to exclude this location
 
 
 def _hand_over(

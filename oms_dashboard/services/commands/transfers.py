@@ -18,10 +18,10 @@ from ...actors import Actor
 from ...database import run_in_transaction
 from ...errors import AppError
 from ...extensions import db
-from ...models import Discrepancy, Package, PackageItem, TransferOrder, TransferTransition
+from ...models import Package, PackageItem, TransferOrder, TransferTransition
 from ...states import DiscrepancyReason, ItemStatus, PackageStatus, TransferStatus
 from ..history import emit_events, emit_transfer_events, log_transfer, log_transition, status_events
-from ..packages import create_package, set_package_status
+from ..packages import create_package, report_missing, set_package_status
 from ..planning import plan_transfers
 from ..stock import (
     add_reservations,
@@ -29,7 +29,6 @@ from ..stock import (
     ensure_stock_row,
     receive_reserved,
     release_reservations,
-    write_off,
 )
 from ..transfer_orders import create_transfer
 from .core import CommandResult, resolve_transition
@@ -186,19 +185,9 @@ def out_of_stock(run: TransferRun) -> str:
     run.move(TransferStatus(run.transition.destination_state))
     moving = [item.package_item for item in transfer.items]
     release_reservations(item.id for item in moving)
-    for item in moving:
-        db.session.add(
-            Discrepancy(
-                package_id=package.id,
-                package_item_id=item.id,
-                order_item_id=item.order_item_id,
-                stock_location_id=transfer.source_location_id,
-                product_id=item.product_id,
-                reason=DiscrepancyReason.NOT_FOUND,
-            )
-        )
-        write_off(transfer.source_location_id, item.product_id, 1)
-    db.session.flush()
+    report_missing(
+        package=package, items=moving, location_id=transfer.source_location_id, reason=DiscrepancyReason.NOT_FOUND
+    )
 
     plan = plan_transfers(
         order=package.order, destination=package.stock_location, order_items=[item.order_item for item in moving]
