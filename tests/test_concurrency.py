@@ -82,6 +82,16 @@ def _race(app, lock_sql: str, lock_id: int, requests: list[Callable[[], object]]
     return results
 
 
+def _stock_id(erp_code: str, sku: str) -> int:
+    db.session.rollback()
+    return db.session.scalar(
+        select(Stock.id)
+        .join(StockLocation, StockLocation.id == Stock.stock_location_id)
+        .join(Product, Product.id == Stock.product_id)
+        .where(StockLocation.erp_code == erp_code, Product.sku == sku)
+    )
+
+
 def _log_rows(package_id: int) -> int:
     db.session.rollback()
     return db.session.scalar(
@@ -130,12 +140,7 @@ def test_two_reschedules_racing_for_the_last_unit_exactly_one_gets_it(app, world
         waiting.append(package_id)
     stock("L2", "C", 1)
     db.session.rollback()
-    stock_id = db.session.scalar(
-        select(Stock.id)
-        .join(StockLocation, StockLocation.id == Stock.stock_location_id)
-        .join(Product, Product.id == Stock.product_id)
-        .where(StockLocation.erp_code == "L2", Product.sku == "C")
-    )
+    stock_id = _stock_id("L2", "C")
     repack = {"slug": slug("REPACK", PackageStatus.OUT_OF_STOCK)}
 
     responses = _race(
@@ -206,12 +211,7 @@ def test_two_orders_racing_for_the_last_unit_exactly_one_gets_it(app, world):
     stock("L1", "X", 1)
     key = token()
     db.session.rollback()
-    stock_id = db.session.scalar(
-        select(Stock.id)
-        .join(StockLocation, StockLocation.id == Stock.stock_location_id)
-        .join(Product, Product.id == Stock.product_id)
-        .where(StockLocation.erp_code == "L1", Product.sku == "X")
-    )
+    stock_id = _stock_id("L1", "X")
 
     responses = _race(
         app,
@@ -256,12 +256,7 @@ def test_the_same_order_sent_twice_at_once_is_stored_once(app, world):
 
     key = token()
     db.session.rollback()
-    stock_id = db.session.scalar(
-        select(Stock.id)
-        .join(StockLocation, StockLocation.id == Stock.stock_location_id)
-        .join(Product, Product.id == Stock.product_id)
-        .where(StockLocation.erp_code == "L1", Product.sku == "A")
-    )
+    stock_id = _stock_id("L1", "A")
 
     responses = _race(
         app,
