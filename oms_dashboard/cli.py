@@ -20,7 +20,7 @@ def _fail(error: AppError) -> None:
 
 @oms_cli.command("install")
 def install() -> None:
-    """Install the default transitions, denial reasons and cargo companies (idempotent)."""
+    """Install the default package and transfer transitions, denial reasons, cargo companies and scenario (idempotent)."""
     added = install_defaults()
     click.echo("Installed: " + ", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in added.items()) + ".")
 

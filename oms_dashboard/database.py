@@ -11,9 +11,10 @@ import sqlite3
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import event, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import InstrumentedAttribute
 
 from .extensions import db
 
@@ -27,6 +28,15 @@ MAX_ID = 2_147_483_647
 # effect, so running it again from the start is safe.
 _TRANSIENT_SQLSTATES = {"40P01", "40001", "55P03"}
 _SQLITE_BEGIN_OPTION = "oms_sqlite_begin"
+
+
+def next_in_sequence(counter: InstrumentedAttribute[int], row_id: int) -> int:
+    """Bump a per-row counter (an order's packages, a package's transfers) in one UPDATE … RETURNING,
+    so concurrent commands never get the same number."""
+    table = counter.class_.__table__
+    return db.session.execute(
+        update(table).where(table.c.id == row_id).values({counter.key: counter + 1}).returning(counter)
+    ).scalar_one()
 
 
 def engine_options(database_uri: str) -> dict:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BeforeValidator, TypeAdapter, ValidationError
 
 from .errors import AppError
 
@@ -24,6 +24,16 @@ _MESSAGES = {
     "string_too_short": "This field may not be blank.",
     "extra_forbidden": "Unknown field.",
 }
+
+
+def _not_a_boolean_or_fraction(value: Any) -> Any:
+    # pydantic would read true as 1 and 2.0 as 2; an id or a count is typed as a whole number.
+    if isinstance(value, bool | float):
+        raise ValueError("A valid integer is required.")
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_not_a_boolean_or_fraction)]
 
 
 def parse(schema: type[T] | Any, data: Any) -> T:

@@ -5,25 +5,19 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from flask import g, jsonify, request
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..errors import AppError
 from ..services.catalog import upsert_stocks
 from ..services.orders import create_order
-from ..validation import parse
+from ..validation import WholeNumber, parse
 from . import api_blueprint
 
 MAX_UNITS_PER_ORDER = 1000
 
 
-def _whole_number(value: Any) -> Any:
-    if isinstance(value, bool) or isinstance(value, float):
-        raise ValueError("A valid integer is required.")
-    return value
-
-
 Text = Annotated[str, Field(min_length=1, max_length=64)]
-Quantity = Annotated[int, BeforeValidator(_whole_number)]
+Quantity = WholeNumber
 
 
 class OrderLine(BaseModel):

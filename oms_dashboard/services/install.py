@@ -1,4 +1,5 @@
-"""`flask oms install`: the default transitions (DESIGN §4), denial reasons and cargo companies.
+"""`flask oms install`: the default package and transfer transitions (DESIGN §4), denial reasons,
+cargo companies and distribution scenario.
 
 Idempotent: rows are matched by slug / title / erp_code, missing ones are added and existing
 ones are left as the installation may have changed them.

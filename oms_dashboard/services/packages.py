@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import update
-
 from ..actors import Actor
+from ..database import next_in_sequence
 from ..extensions import db
 from ..models import Discrepancy, Order, OrderItem, Package, PackageItem, StockLocation
 from ..states import DiscrepancyReason, PackageStatus
@@ -42,13 +41,7 @@ def set_package_status(package: Package, status: PackageStatus, *, location: Sto
 
 def next_package_number(order: Order) -> str:
     """`<order number>P<n>`; the counter is bumped in the database so concurrent commands never collide."""
-    sequence = db.session.execute(
-        update(Order.__table__)
-        .where(Order.id == order.id)
-        .values(package_sequence=Order.package_sequence + 1)
-        .returning(Order.package_sequence)
-    ).scalar_one()
-    return f"{order.number}P{sequence}"
+    return f"{order.number}P{next_in_sequence(Order.package_sequence, order.id)}"
 
 
 def create_package(

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
-
 from ..actors import Actor
+from ..database import next_in_sequence
 from ..extensions import db
 from ..models import Package, TransferItem, TransferOrder
 from ..states import TransferStatus
@@ -15,13 +14,7 @@ from .stock import add_reservations
 
 def next_transfer_number(package: Package) -> str:
     """`<package number>T<n>`, counted in the database like package numbers."""
-    sequence = db.session.execute(
-        update(Package.__table__)
-        .where(Package.id == package.id)
-        .values(transfer_sequence=Package.transfer_sequence + 1)
-        .returning(Package.transfer_sequence)
-    ).scalar_one()
-    return f"{package.number}T{sequence}"
+    return f"{package.number}T{next_in_sequence(Package.transfer_sequence, package.id)}"
 
 
 def create_transfer(*, package: Package, planned: PlannedTransfer, actor: Actor) -> TransferOrder:

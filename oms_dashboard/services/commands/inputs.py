@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     PlainValidator,
@@ -15,17 +14,9 @@ from pydantic import (
 )
 
 from ...database import MAX_ID
-from ...validation import parse
+from ...validation import WholeNumber, parse
 
-
-def _integer_id(value: Any) -> Any:
-    # pydantic would read true as 1; an id is never a boolean.
-    if isinstance(value, bool):
-        raise ValueError("A valid integer is required.")
-    return value
-
-
-Id = Annotated[int, BeforeValidator(_integer_id), Field(gt=0, le=MAX_ID)]
+Id = Annotated[WholeNumber, Field(gt=0, le=MAX_ID)]
 Text = Annotated[str, Field(min_length=1, max_length=128)]
 
 
