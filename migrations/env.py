@@ -1,9 +1,8 @@
 import logging
 from logging.config import fileConfig
 
-from flask import current_app
-
 from alembic import context
+from flask import current_app
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -90,6 +89,11 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # The app's connections give up on locks and long statements; a migration must not.
+            connection.exec_driver_sql("SET lock_timeout = 0")
+            connection.exec_driver_sql("SET statement_timeout = 0")
+            connection.commit()  # leave no transaction open: Alembic begins and commits its own
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():

@@ -4,33 +4,82 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, request
+from flask import current_app, request
+from flask_openapi3 import Info, OpenAPI
 from werkzeug.routing import IntegerConverter
 
 from .config import PROJECT_ROOT, settings_from_environment
 from .database import MAX_ID, configure_engine, engine_options
+from .errors import AppError
 from .extensions import csrf, db, login_manager, migrate
+from .json_provider import GuardedJSONProvider
+from .validation import raise_validation_error, unstorable_text_reason
 
 
 class IdConverter(IntegerConverter):
-    """`<id:…>` in URLs: a database id; anything larger than the column holds is a 404, not a crash."""
+    """`<id:…>` in URLs: a database id; anything larger than the column holds is a 404, not a crash.
+
+    The regular expression itself accepts only 1…MAX_ID: werkzeug notes the methods of the rules whose
+    pattern matched before converting, so a value refused only by `to_python` would answer 405 (not 404)
+    on a path with several rules (GET, PATCH and DELETE of one webhook subscription)."""
+
+    regex = (
+        r"(?:[1-9][0-9]{0,8}|1[0-9]{9}|20[0-9]{8}|21[0-3][0-9]{7}|214[0-6][0-9]{6}|2147[0-3][0-9]{5}"
+        r"|21474[0-7][0-9]{4}|214748[0-2][0-9]{3}|2147483[0-5][0-9]{2}|21474836[0-3][0-9]|214748364[0-7])"
+    )
 
     def __init__(self, url_map):
         super().__init__(url_map, min=1, max=MAX_ID)
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(
+class OmsApp(OpenAPI):
+    """Flask with flask-openapi3's OpenAPI document, reading every JSON body through the one JSON guard."""
+
+    json_provider_class = GuardedJSONProvider
+
+
+API_DESCRIPTION = """The integrator API of the OMS Dashboard: orders and stock in, packages and transfers out,
+and the same commands the staff pages run.
+
+Every request carries `Authorization: Token <key>`. Every error is `{"error": {…}, "status_code": N}`:
+a 400 names each refused field, 406 carries an `error_code`, and 503 (with `Retry-After`) means nothing
+was changed and the request may be sent again. Other methods on a documented path answer 405 with `Allow`."""
+
+
+def create_app(test_config: dict | None = None) -> OmsApp:
+    from .api.schemas.common import FieldErrors
+
+    app = OmsApp(
         __name__,
         instance_path=str(PROJECT_ROOT / "instance"),
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
+        info=Info(title="OMS Dashboard API", version="1", description=API_DESCRIPTION),
+        security_schemes={
+            "token": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": "`Token <key>`; keys come from `flask --app app oms create-token NAME`.",
+            }
+        },
+        doc_ui=False,  # our own routes serve the document and the page (api/docs.py), without a CDN
+        validation_error_status=400,  # DESIGN §5.3: a refused field is a 400, never a 422
+        validation_error_model=FieldErrors,
+        validation_error_callback=raise_validation_error,
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(settings_from_environment(Path(app.instance_path), test_config))
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
-    app.json.sort_keys = False
-    app.json.ensure_ascii = False  # location and product names are not ASCII
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS",
+        engine_options(
+            app.config["SQLALCHEMY_DATABASE_URI"],
+            lock_timeout_ms=app.config["LOCK_TIMEOUT_MS"],
+            statement_timeout_ms=app.config["STATEMENT_TIMEOUT_MS"],
+        ),
+    )
+    # The test suite turns this on: every API response is checked against the models that document it.
+    app.validate_response = bool(app.config.get("OPENAPI_VALIDATE_RESPONSES"))
     app.url_map.converters["id"] = IdConverter
 
     db.init_app(app)
@@ -38,13 +87,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     with app.app_context():
-        configure_engine(db.engine)
+        configure_engine(db.engine, lock_timeout_ms=app.config["LOCK_TIMEOUT_MS"])
 
     from . import auth  # noqa: F401  (registers the Flask-Login user loader)
     from .api import api_blueprint
+    from .api.docs import api_docs_blueprint
     from .cli import oms_cli
-    from .errorhandlers import register_error_handlers
+    from .errorhandlers import RetryReadsOnce, register_error_handlers
+    from .security import register_security
     from .templating import register_template_helpers
+    from .views.admin import admin_blueprint
     from .views.auth import auth_blueprint
     from .views.documents import documents_blueprint
     from .views.locations import locations_blueprint
@@ -52,32 +104,50 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .views.scenarios import scenarios_blueprint
     from .views.transfers import transfers_blueprint
 
+    app.before_request(refuse_overlong_uris)
+    app.before_request(refuse_nul_characters)
     csrf.exempt(api_blueprint)  # token-authenticated, no cookies: CSRF does not apply
+    app.register_api(api_blueprint)
+    app.register_api(api_docs_blueprint)
     for blueprint in (
-        api_blueprint,
         auth_blueprint,
         locations_blueprint,
         packages_blueprint,
         documents_blueprint,
         transfers_blueprint,
         scenarios_blueprint,
+        admin_blueprint,
     ):
         app.register_blueprint(blueprint)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to continue."
     app.cli.add_command(oms_cli)
     register_error_handlers(app)
+    app.wsgi_app = RetryReadsOnce(app.wsgi_app)
     register_template_helpers(app)
-    app.before_request(refuse_nul_characters)
+    register_security(app)
+    if app.validate_response:
+        from .api.response_check import check_documented_response
+
+        app.after_request(check_documented_response)
     return app
+
+
+def refuse_overlong_uris() -> None:
+    """414 before anything else reads the address (gunicorn is told to pass lines up to 8190 bytes on)."""
+    environ = request.environ
+    length = max(
+        len(environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""),  # as sent, still percent-encoded
+        len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", "")) + 1,
+    )
+    if length > current_app.config["MAX_URI_LENGTH"]:
+        raise AppError(414, {"detail": f"The address is longer than {current_app.config['MAX_URI_LENGTH']} bytes."})
 
 
 def refuse_nul_characters() -> None:
     """PostgreSQL text cannot hold NUL: refuse it in query strings and forms, naming the field."""
-    from .api.params import NUL_MESSAGE
-    from .errors import AppError
-
     for source in (request.args, request.form):
         for name, value in source.items(multi=True):
-            if "\x00" in name or "\x00" in value:
-                raise AppError.field(name.replace("\x00", ""), NUL_MESSAGE)
+            for text in (name, value):
+                if (reason := unstorable_text_reason(text)) is not None:
+                    raise AppError.field(name.replace("\x00", ""), reason)

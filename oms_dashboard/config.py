@@ -3,13 +3,49 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# The CDN copy must be byte-identical to static/js/htmx.min.js (the fallback): the browser checks the hash.
-DEFAULT_HTMX_CDN_URL = "https://unpkg.com/htmx.org@2.0.11/dist/htmx.min.js"
-HTMX_INTEGRITY = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
+REMEMBER_ME_DAYS = 14
+_HOUR_MS = 3_600_000
+_HOST_AND_PORT = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+
+
+class ConfigurationError(RuntimeError):
+    """A setting from the environment is unusable: start-up stops with a message naming the variable."""
+
+
+def _whole_number(name: str, default: int, *, minimum: int = 1, maximum: int = 100_000) -> int:
+    """An integer setting from the environment; a bad value stops start-up naming the variable."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit() and minimum <= int(raw) <= maximum):
+        raise ConfigurationError(f"{name} must be a whole number from {minimum} to {maximum}, not {raw!r}.")
+    return int(raw)
+
+
+def _switch(name: str) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if raw in {"", "0", "false", "no", "off"}:
+        return False
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    raise ConfigurationError(f"{name} must be 1 or 0 (true/false, yes/no, on/off), not {raw!r}.")
+
+
+def _htmx_cdn_url() -> str:
+    """Empty (the local copy only) or an absolute http(s) URL: its origin goes into the CSP, so it is checked."""
+    url = os.environ.get("HTMX_CDN_URL", "").strip()
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in {"https", "http"} or not _HOST_AND_PORT.fullmatch(parts.netloc):
+            raise ConfigurationError(f"HTMX_CDN_URL must be an http(s) URL of htmx.min.js, or empty; not {url!r}.")
+    return url
 
 
 def normalise_database_url(url: str) -> str:
@@ -31,21 +67,60 @@ def _secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+# Request size limits. An order of 1000 lines or a stock push of 5000 rows is a few hundred KB.
+DEFAULT_MAX_CONTENT_LENGTH = 1024 * 1024
+# The longest address (path and query) the app reads: room for every filter of a list at its longest,
+# percent-encoded. gunicorn passes request lines of up to 8190 bytes on (`--limit-request-line 8190`
+# in .ci/serve), so the app answers 414 itself, in the API's shape.
+MAX_URI_LENGTH = 8000
+
+
 def settings_from_environment(instance_path: Path, overrides: dict | None = None) -> dict:
     overrides = overrides or {}
     default_sqlite = f"sqlite:///{instance_path / 'oms.sqlite3'}"
-    return {
+    settings = {
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(os.environ.get("DATABASE_URL", default_sqlite)),
         "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(instance_path),
-        "HTMX_CDN_URL": os.environ.get("HTMX_CDN_URL", DEFAULT_HTMX_CDN_URL),
+        "HTMX_CDN_URL": _htmx_cdn_url(),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Off by default so that the plain-http local run can log in; set it behind TLS.
-        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "").lower() in {"1", "true", "yes"},
+        "SESSION_COOKIE_SECURE": _switch("SESSION_COOKIE_SECURE"),
+        # "Keep me signed in": the same protections as the session cookie, and it expires.
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=REMEMBER_ME_DAYS),
+        # Failed sign-ins allowed in the window, per username and per client address (docs/security.md).
+        "LOGIN_FAILURES_PER_USERNAME": _whole_number("OMS_LOGIN_FAILURES_PER_USERNAME", 5),
+        "LOGIN_FAILURES_PER_ADDRESS": _whole_number("OMS_LOGIN_FAILURES_PER_ADDRESS", 20),
+        "LOGIN_FAILURE_WINDOW": timedelta(minutes=_whole_number("OMS_LOGIN_WINDOW_MINUTES", 15)),
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto (0: none, trust nothing).
+        "TRUSTED_PROXIES": _whole_number("OMS_TRUSTED_PROXIES", 0, minimum=0),
         "JSON_SORT_KEYS": False,
         "API_MAX_PAGE_SIZE": 100,
         "API_DEFAULT_PAGE_SIZE": 20,
         "PACKAGE_LIST_PAGE_SIZE": 25,
-        "MOVEMENTS_REFRESH_SECONDS": int(os.environ.get("MOVEMENTS_REFRESH_SECONDS", "10")),
+        "MOVEMENTS_REFRESH_SECONDS": _whole_number("MOVEMENTS_REFRESH_SECONDS", 10),
+        # How long a request waits for a row lock, and for one SQL statement, before giving up
+        # (then it is retried, and answered 503 when that does not help).
+        "LOCK_TIMEOUT_MS": _whole_number("OMS_LOCK_TIMEOUT_MS", 3000, maximum=_HOUR_MS),
+        "STATEMENT_TIMEOUT_MS": _whole_number("OMS_STATEMENT_TIMEOUT_MS", 30000, maximum=_HOUR_MS),
+        # A larger body is a 413 before anything reads it (bytes).
+        "MAX_CONTENT_LENGTH": _whole_number(
+            "MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH, minimum=1024, maximum=1024**3
+        ),
+        # Forms: the largest is a Product Not Found form ticking every item of a 1000-unit package.
+        "MAX_FORM_MEMORY_SIZE": 256 * 1024,
+        "MAX_FORM_PARTS": 2000,
+        "MAX_URI_LENGTH": MAX_URI_LENGTH,
+        # The worker (`oms worker`, docs/webhooks.md): how long a webhook receiver may take to accept
+        # the connection and to answer, how many deliveries are sent at once, how often out-of-stock
+        # packages are rescheduled automatically.
+        "WEBHOOK_TIMEOUT_SECONDS": _whole_number("OMS_WEBHOOK_TIMEOUT_SECONDS", 10, maximum=300),
+        # At most 16: on PostgreSQL each request in flight holds one of the process's 20 pooled connections.
+        "WORKER_THREADS": _whole_number("OMS_WORKER_THREADS", 4, maximum=16),
+        "RESCHEDULE_MINUTES": _whole_number("OMS_RESCHEDULE_MINUTES", 15, maximum=7 * 24 * 60),
     } | overrides
+    # The remember cookie opens a session too: it is Secure whenever the session cookie is.
+    settings.setdefault("REMEMBER_COOKIE_SECURE", settings["SESSION_COOKIE_SECURE"])
+    return settings

@@ -1,12 +1,22 @@
-"""Every error ends as JSON under /api/ and as a readable page (or htmx fragment) elsewhere: never a bare 500."""
+"""Every error ends as JSON under /api/ and as a readable page (or htmx fragment) elsewhere: never a bare 500.
+
+A database that is down, busy past the retries or timing out is a 503 with Retry-After; its page
+needs no database (the usual error page reads the signed-in user). A read whose connection broke
+is answered once more on a new connection (`RetryReadsOnce`): it changed nothing.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from .api.errors import error_response
+from .database import Failure, classify
 from .errors import AppError
 from .views.htmx import wants_fragment
 
@@ -21,9 +31,24 @@ def _is_api_request() -> bool:
     return request.path.startswith(API_PREFIX)
 
 
-def _page(status: int, message: str):
-    template = "_error.html" if wants_fragment() else "error.html"
-    return render_template(template, status=status, message=message), status
+_SERVER_TITLES = {500: "Server error", 503: "Temporarily unavailable"}
+# Set on a read that failed for a broken connection; RetryReadsOnce answers it again and drops it.
+_RETRY_HEADER = "X-OMS-Retry-Read"
+_READS = ("GET", "HEAD")
+
+
+def _page(status: int, message: str, headers: dict[str, str] | None = None):
+    fragment = wants_fragment()
+    if status < 500:
+        html = render_template("_error.html" if fragment else "error.html", status=status, message=message)
+    else:
+        # Rendered without the context processors: Flask-Login's would load the signed-in user
+        # from the database, which may be what is failing.
+        template = current_app.jinja_env.get_template("_error.html" if fragment else "plain_error.html")
+        html = template.render(title=_SERVER_TITLES.get(status, "Server error"), message=message, request=request)
+        if fragment:  # the message goes in the page's notice slot; what the action targeted stays as it was
+            headers = {"HX-Retarget": "#service-notice", "HX-Reswap": "innerHTML"} | (headers or {})
+    return html, status, headers or {}
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -36,7 +61,7 @@ def register_error_handlers(app: Flask) -> None:
             if error.status_code == 404 and error.error == {"detail": "Not found."}
             else error.message
         )
-        return _page(error.status_code, message)
+        return _page(error.status_code, message, error.headers)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
@@ -64,9 +89,43 @@ def register_error_handlers(app: Flask) -> None:
                 response.headers[name] = value
         return response
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(PoolTimeout)
+    def _database_unavailable(error: Exception):
+        current_app.logger.warning("database unavailable on %s %s: %s", request.method, request.path, error)
+        response = current_app.make_response(_app_error(AppError.unavailable()))
+        if request.method in _READS and classify(error) is Failure.CONNECTION:
+            response.headers[_RETRY_HEADER] = "1"
+        return response
+
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
         current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
         if _is_api_request():
             return error_response(AppError(500, {"detail": "A server error occurred."}))
         return _page(500, "Something went wrong on our side; nothing you did. Try again in a moment.")
+
+
+class RetryReadsOnce:
+    """WSGI middleware: a GET or HEAD whose database connection broke is run once more (it changed
+    nothing, and the pool hands out a fresh connection); any other answer passes through."""
+
+    def __init__(self, wsgi_app: Callable):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") not in _READS:
+            return self.wsgi_app(environ, start_response)
+        answer: list = []
+
+        def hold(status: str, headers: list[tuple[str, str]], exc_info=None):
+            answer[:] = [status, headers, exc_info]
+
+        body = self.wsgi_app(environ, hold)
+        status, headers, exc_info = answer
+        if any(name == _RETRY_HEADER for name, _ in headers):
+            getattr(body, "close", lambda: None)()
+            body = self.wsgi_app(environ, hold)
+            status, headers, exc_info = answer
+        start_response(status, [(name, value) for name, value in headers if name != _RETRY_HEADER], exc_info)
+        return body

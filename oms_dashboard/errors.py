@@ -7,11 +7,16 @@ from typing import Any
 COMMAND_NOT_ALLOWED = "Command definition is not allowed! Check source & destination states of command to be created"
 
 
+# Seconds a client should wait before retrying a 503 (database busy or unreachable; nothing was changed).
+RETRY_AFTER_SECONDS = 2
+
+
 class AppError(Exception):
-    def __init__(self, status_code: int, error: dict[str, Any]):
+    def __init__(self, status_code: int, error: dict[str, Any], *, headers: dict[str, str] | None = None):
         super().__init__(error)
         self.status_code = status_code
         self.error = error
+        self.headers = headers or {}  # e.g. Retry-After on a 503
 
     @property
     def body(self) -> dict[str, Any]:
@@ -67,3 +72,10 @@ class AppError(Exception):
     @classmethod
     def forbidden(cls) -> AppError:
         return cls(403, {"detail": "You do not have permission to perform this action."})
+
+    @classmethod
+    def unavailable(
+        cls, detail: str = "The service is busy or its database is unreachable; nothing was changed. Retry shortly."
+    ) -> AppError:
+        """503: a transient database problem outlasted the retries. The request changed nothing."""
+        return cls(503, {"detail": detail}, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})

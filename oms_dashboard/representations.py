@@ -8,16 +8,25 @@ from typing import Any
 from .models import (
     CargoCompany,
     DenialReason,
+    Order,
     Package,
     PackageItem,
+    Product,
     Shipment,
+    Stock,
     StockLocation,
     TransferOrder,
     TransferTransition,
     Transition,
+    WebhookDelivery,
+    WebhookSubscription,
 )
+from .retry_schedule import RetryCountdownConfig
 from .states import ItemStatus, PackageStatus, TransferStatus
 
+# An item that left its package keeps a state of its own. `out_of_stock`, `wrong_product` and `cancelled` are
+# package states too and read as the package's (Product Out of Stock, Defective Product Found, Canceled);
+# only `replanned` has no package state.
 _ITEM_ONLY_LABELS = {ItemStatus.REPLANNED.value: "Replanned"}
 
 
@@ -65,6 +74,37 @@ def cargo_company(row: CargoCompany | None) -> dict[str, Any] | None:
     return {"id": row.id, "name": row.name, "erp_code": row.erp_code}
 
 
+def cargo_company_details(row: CargoCompany) -> dict[str, Any]:
+    """A carrier as the cargo-company list shows it (commands and packages name it by the short form)."""
+    return cargo_company(row) | {
+        "label_mode": row.label_mode,
+        "tracking_url_template": row.tracking_url_template,
+        "is_active": row.is_active,
+    }
+
+
+def product(row: Product) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "sku": row.sku,
+        "name": row.name,
+        "barcode": row.barcode,
+        "image_url": row.image_url,
+        "attributes": row.attributes or {},
+    }
+
+
+def stock(row: Stock) -> dict[str, Any]:
+    """A stock row; `available` is never negative (an ERP push may set quantity below what is reserved)."""
+    return {
+        "stock_location": row.stock_location.erp_code,
+        "sku": row.product.sku,
+        "quantity": row.quantity,
+        "reserved": row.reserved,
+        "available": max(0, row.quantity - row.reserved),
+    }
+
+
 def shipment(row: Shipment | None) -> dict[str, Any] | None:
     if row is None:
         return None
@@ -74,6 +114,8 @@ def shipment(row: Shipment | None) -> dict[str, Any] | None:
         "tracking_number": row.tracking_number,
         "status": row.status,
         "label_version": row.label_version,
+        "label_url": row.label_url,
+        "label_format": row.label_format,
         "created_date": timestamp(row.created_date),
         "modified_date": timestamp(row.modified_date),
     }
@@ -113,6 +155,22 @@ def location_reference(row: StockLocation) -> dict[str, Any]:
     return {"id": row.id, "name": row.name, "erp_code": row.erp_code}
 
 
+def order_cancellation(order: Order, packages: list[Package]) -> dict[str, Any]:
+    """An order after a cancellation request: each package with its status now (API answer and event payload)."""
+    return {
+        "order": {"id": order.id, "number": order.number, "channel": order.channel},
+        "packages": [
+            {
+                "id": package.id,
+                "number": package.number,
+                "state": state(package.status),
+                "stock_location": location_reference(package.stock_location),
+            }
+            for package in packages
+        ],
+    }
+
+
 def transfer_state(value: str) -> dict[str, Any]:
     return {"enum_value": value, "name": TransferStatus(value).label, "slug": value}
 
@@ -138,6 +196,9 @@ def transfer(row: TransferOrder, commands: list[TransferTransition]) -> dict[str
             for item in row.items
         ],
         "commands": [transition(command) for command in commands],
+        # Recorded by Transfer Order Advanced: who carries the units, under which number.
+        "cargo_company": cargo_company(row.cargo_company),
+        "tracking_number": row.tracking_number,
         "extra_information": row.extra_information or {},
         "created_date": timestamp(row.created_date),
         "modified_date": timestamp(row.modified_date),
@@ -155,8 +216,43 @@ def stock_location(row: StockLocation) -> dict[str, Any]:
         "quota": row.quota,
         "available_quota": row.available_quota,
         "is_active": row.is_active,
+        "city": row.city,
+        "default_cargo_company": cargo_company(row.default_cargo_company),
+        "remote_fulfilment": row.remote_fulfilment,
+        "is_pickup_location": row.is_pickup_location,
     }
 
 
 def denial_reason(row: DenialReason) -> dict[str, Any]:
     return {"id": row.id, "title": row.title, "is_active": row.is_active, "priority": row.priority}
+
+
+def webhook_subscription(subscription: WebhookSubscription) -> dict[str, Any]:
+    """A subscription without its secret (write-only)."""
+    return {
+        "id": subscription.id,
+        "event_type": subscription.event_type,
+        "target_url": subscription.target_url,
+        "is_active": subscription.is_active,
+        # As the worker reads it: the stored settings with the defaults of those not stored.
+        "retry_countdown_config": RetryCountdownConfig.model_validate(
+            subscription.retry_countdown_config or {}
+        ).model_dump(exclude_none=True),
+        "created_date": timestamp(subscription.created_date),
+        "modified_date": timestamp(subscription.modified_date),
+    }
+
+
+def webhook_delivery(delivery: WebhookDelivery) -> dict[str, Any]:
+    return {
+        "id": delivery.id,
+        "event": {"type": delivery.event.event_type, "uuid": delivery.event.uuid},
+        "status": delivery.status,
+        "attempts": delivery.attempts,
+        "last_status_code": delivery.last_status_code,
+        "last_error": delivery.last_error,
+        "last_duration_ms": delivery.last_duration_ms,
+        "next_attempt_date": timestamp(delivery.next_attempt_date),
+        "delivered_date": timestamp(delivery.delivered_date),
+        "created_date": timestamp(delivery.created_date),
+    }

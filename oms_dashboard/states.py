@@ -44,26 +44,28 @@ class PackageStatus(IntEnum):
         return cls[slug.upper()]
 
 
+# The names of seed 004's "States" page (its label column where the page has no name): every page,
+# the API's `state.name` and the messages use them.
 _LABELS = {
-    PackageStatus.WAITING_FOR_TRANSFER: "Waiting for Transfer",
-    PackageStatus.WAITING: "Waiting",
+    PackageStatus.WAITING_FOR_TRANSFER: "Pending Transfer",
+    PackageStatus.WAITING: "Pending",
     PackageStatus.WAITING_REMOTE_ACTION: "Waiting Remote Action",
-    PackageStatus.PREPARING: "Preparing",
+    PackageStatus.PREPARING: "In Progress",
     PackageStatus.BLOCKED: "Blocked",
-    PackageStatus.READY_FOR_PACKAGING: "Ready for Packaging",
-    PackageStatus.WAITING_CARGO_LABEL: "Waiting Shipping Label",
-    PackageStatus.PACKED: "Packed",
-    PackageStatus.WAITING_INVOICE: "Waiting Invoice",
+    PackageStatus.READY_FOR_PACKAGING: "Ready to Packaging",
+    PackageStatus.WAITING_CARGO_LABEL: "Pending Shipping Label for Printing",
+    PackageStatus.PACKED: "Packaging Completed",
+    PackageStatus.WAITING_INVOICE: "Pending Invoice",
     PackageStatus.READY_FOR_PICKUP: "Ready for Pickup",
     PackageStatus.SHIPPED: "Shipped",
-    PackageStatus.ATTEMPTED_DELIVERY: "Attempted Delivery",
+    PackageStatus.ATTEMPTED_DELIVERY: "Delivery Attempted",
     PackageStatus.DELIVERY_FAILED: "Delivery Failed",
     PackageStatus.DELIVERED: "Delivered",
-    PackageStatus.CANCELLATION_WAITING: "Cancellation Waiting",
-    PackageStatus.CANCELLED: "Cancelled",
-    PackageStatus.OUT_OF_STOCK: "Out of Stock",
-    PackageStatus.WRONG_PRODUCT: "Wrong / Defective Product",
-    PackageStatus.NEEDS_RESCHEDULING: "Needs Rescheduling",
+    PackageStatus.CANCELLATION_WAITING: "Pending Cancellation",
+    PackageStatus.CANCELLED: "Canceled",
+    PackageStatus.OUT_OF_STOCK: "Product Out of Stock",
+    PackageStatus.WRONG_PRODUCT: "Defective Product Found",
+    PackageStatus.NEEDS_RESCHEDULING: "To Be Rescheduled",
     PackageStatus.PACKED_FOR_REFUND: "Packed for Refund",
 }
 
@@ -81,6 +83,14 @@ QUOTA_HOLDING_STATUSES = frozenset(
         PackageStatus.CANCELLATION_WAITING,
     }
 )
+
+# Work the location still has to do before the package leaves it (or is cancelled): what
+# deactivating a location leaves behind.
+OPEN_STATUSES = QUOTA_HOLDING_STATUSES | {
+    PackageStatus.PACKED,
+    PackageStatus.WAITING_INVOICE,
+    PackageStatus.READY_FOR_PICKUP,
+}
 
 
 class Visibility(StrEnum):

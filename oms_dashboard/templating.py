@@ -7,9 +7,14 @@ from typing import Any
 
 from flask import Flask
 
-from .config import DEFAULT_HTMX_CDN_URL, HTMX_INTEGRITY
 from .representations import item_state
 from .states import PackageStatus, TransferStatus
+from .text import address_line, field_text, person_name, printable
+
+# A CDN copy whose hash we know: it must be byte-identical to static/js/htmx.min.js (the fallback).
+# HTMX_CDN_URL (config.py) is empty by default, so a store network without internet never waits on a CDN.
+UNPKG_HTMX_URL = "https://unpkg.com/htmx.org@2.0.11/dist/htmx.min.js"
+HTMX_INTEGRITY = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
 
 
 def status_label(value: int | None) -> str:
@@ -36,14 +41,13 @@ def when(value: datetime | None) -> str:
     return value.astimezone(timezone.utc).strftime("%d %b %Y, %H:%M UTC")
 
 
-def customer_name(customer: dict[str, Any] | None) -> str:
-    customer = customer or {}
-    return " ".join(part for part in (customer.get("first_name"), customer.get("last_name")) if part) or "—"
+def customer_name(customer: Any) -> str:
+    return person_name(customer) or "—"
 
 
 def web_image(url: str | None) -> str | None:
-    """Only http(s) images from the ERP are shown."""
-    return url if url and url.startswith(("https://", "http://")) else None
+    """Only https images from the ERP are shown: the Content-Security-Policy refuses any other."""
+    return url if url and url.startswith("https://") else None
 
 
 def who(actor: str) -> str:
@@ -55,8 +59,12 @@ def who(actor: str) -> str:
 def register_template_helpers(app: Flask) -> None:
     for function in (status_label, status_slug, transfer_label, item_status_label, when, customer_name, web_image, who):
         app.add_template_filter(function)
+    app.add_template_filter(address_line)
+    app.add_template_filter(field_text, "field")  # {{ order.customer | field('email') }}
+    # Every {{ value }} goes through as_text's last step: a stored unpaired surrogate cannot break a page.
+    app.jinja_env.finalize = printable
 
     @app.context_processor
     def _htmx_script() -> dict[str, Any]:
         url = app.config.get("HTMX_CDN_URL") or ""
-        return {"htmx_cdn": {"url": url, "integrity": HTMX_INTEGRITY if url == DEFAULT_HTMX_CDN_URL else None}}
+        return {"htmx_cdn": {"url": url, "integrity": HTMX_INTEGRITY if url == UNPKG_HTMX_URL else None}}

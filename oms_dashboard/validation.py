@@ -1,39 +1,112 @@
-"""Request bodies validated with pydantic; errors become DESIGN §5.3 400 bodies naming the field."""
+"""Typed input: the value types every door uses, and pydantic errors as DESIGN §5.3 400 bodies naming the field.
+
+The types carry their limits into the JSON Schema too (the OpenAPI document is generated from them),
+so what the document promises and what the code accepts are the same rules.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BeforeValidator, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BeforeValidator, Field, Strict, TypeAdapter, ValidationError
 
+from .database import MAX_ID
 from .errors import AppError
+from .text import UNSTORABLE
 
 T = TypeVar("T")
 
+NUL_MESSAGE = "Must not contain NUL characters."
+SURROGATE_MESSAGE = "Must not contain unpaired surrogates."
+BLANK_MESSAGE = "This field may not be blank."
+INTEGER_MESSAGE = "A valid integer is required."
+
+# JSON Schema for the same rule, so a schema-driven client (or fuzzer) knows NUL is refused.
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+NOT_BLANK_PATTERN = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+
 _MESSAGES = {
     "missing": "This field is required.",
-    "int_parsing": "A valid integer is required.",
-    "int_type": "A valid integer is required.",
-    "int_from_float": "A valid integer is required.",
+    "int_parsing": INTEGER_MESSAGE,
+    "int_type": INTEGER_MESSAGE,
+    "int_from_float": INTEGER_MESSAGE,
     "list_type": "Expected a list of items.",
     "dict_type": "Expected a JSON object.",
     "model_type": "Expected a JSON object.",
+    "model_attributes_type": "Expected a JSON object.",
     "bool_type": "Must be a valid boolean.",
     "string_type": "Not a valid string.",
     "too_short": "This list may not be empty.",
-    "string_too_short": "This field may not be blank.",
+    "string_too_short": BLANK_MESSAGE,
     "extra_forbidden": "Unknown field.",
 }
 
 
-def _not_a_boolean_or_fraction(value: Any) -> Any:
-    # pydantic would read true as 1 and 2.0 as 2; an id or a count is typed as a whole number.
-    if isinstance(value, bool | float):
-        raise ValueError("A valid integer is required.")
+def unstorable_text_reason(value: str) -> str | None:
+    """Why `value` cannot be stored or shown as text, or None when it can."""
+    # A valid surrogate pair is one astral character once JSON is decoded: any code unit left is unpaired.
+    found = UNSTORABLE.search(value)
+    if found is None:
+        return None
+    return NUL_MESSAGE if found.group() == "\x00" else SURROGATE_MESSAGE
+
+
+def _storable(value: str) -> str:
+    if (reason := unstorable_text_reason(value)) is not None:
+        raise ValueError(reason)
     return value
 
 
-WholeNumber = Annotated[int, BeforeValidator(_not_a_boolean_or_fraction)]
+def _stripped_not_blank(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError(BLANK_MESSAGE)
+    return value
+
+
+def text(max_length: int, *, blank: bool = False) -> Any:
+    """A JSON string of at most `max_length` characters, without NUL or unpaired surrogates, stripped.
+
+    `blank=False` also refuses a string of only whitespace. The length is checked before stripping,
+    so the documented maxLength is exactly what is accepted.
+    """
+    if blank:
+        return Annotated[
+            str,
+            Strict(),
+            Field(max_length=max_length, json_schema_extra={"pattern": NO_NUL_PATTERN}),
+            AfterValidator(_storable),
+            AfterValidator(str.strip),
+        ]
+    return Annotated[
+        str,
+        Strict(),
+        Field(min_length=1, max_length=max_length, json_schema_extra={"pattern": NOT_BLANK_PATTERN}),
+        AfterValidator(_storable),
+        AfterValidator(_stripped_not_blank),
+    ]
+
+
+# A JSON integer: true, 2.0 and "2" are not (pydantic's lax mode would read them as 1, 2 and 2).
+WholeNumber = Annotated[int, Strict()]
+# A database id: what an `integer` primary key can hold, so it can reach a query without overflowing.
+Id = Annotated[WholeNumber, Field(ge=1, le=MAX_ID)]
+
+
+def query_integer(value: Any) -> Any:
+    # Query strings are text: "12" is a number, "+12", "1.0", "1_2" and " 12" are not.
+    if isinstance(value, str):
+        if not re.fullmatch(r"-?[0-9]{1,20}", value):
+            raise ValueError(INTEGER_MESSAGE)
+        return int(value)
+    return value
+
+
+# An id written in a query string or a form (the bounds go first, so the JSON Schema shows them).
+QueryId = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(query_integer)]
+# A page number or size: bounded so that (page - 1) * page_size can never overflow an OFFSET.
+QueryPage = QueryId
 
 
 def parse(schema: type[T] | Any, data: Any) -> T:
@@ -42,6 +115,11 @@ def parse(schema: type[T] | Any, data: Any) -> T:
         return TypeAdapter(schema).validate_python(data)
     except ValidationError as exc:
         raise AppError.validation(field_errors(exc)) from None
+
+
+def raise_validation_error(exc: ValidationError) -> None:
+    """flask-openapi3's validation_error_callback: a request that fails its model is a §5.3 400."""
+    raise AppError.validation(field_errors(exc))
 
 
 def field_errors(exc: ValidationError) -> dict[str, list[str] | str]:

@@ -16,12 +16,13 @@ from contextlib import ExitStack
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
 
 from oms_dashboard import create_app
 from oms_dashboard.extensions import db
-from oms_dashboard.services.install import install_defaults
 from tests import postgres
+from tests.helpers import reset_database
+from tests.pglocks import Locker, Watcher
+from tests.screens import WIDTHS, PolicyWatch
 
 BACKENDS = ("sqlite", "postgresql")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
@@ -82,17 +83,6 @@ def database_url():
     stack.close()
 
 
-def _empty_all_tables() -> None:
-    tables = [table for table in reversed(db.metadata.sorted_tables)]
-    if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{table.name}"' for table in tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(table.delete())
-    db.session.commit()
-
-
 @pytest.fixture
 def app(backend, database_url):
     app = create_app(
@@ -102,13 +92,13 @@ def app(backend, database_url):
             "SECRET_KEY": "test-secret",
             "HTMX_CDN_URL": "",  # a closed network: the local copy of htmx, at once
             "MOVEMENTS_REFRESH_SECONDS": 1,
+            # Every API response is checked against the OpenAPI document's models (api/response_check.py).
+            "OPENAPI_VALIDATE_RESPONSES": True,
         }
     )
     app.test_client_class = IsolatedClient
     with app.app_context():
-        _empty_all_tables()
-        install_defaults()
-        db.session.remove()
+        reset_database()
         yield app
         db.session.remove()
         db.engine.dispose()
@@ -163,3 +153,32 @@ def live_server(app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()
+
+
+@pytest.fixture(params=WIDTHS, ids=lambda width: f"{width}px")
+def screen(request, browser, live_server):
+    """A page at a desk's or a tablet's width, recording CSP refusals and script errors."""
+    context = browser.new_context(viewport={"width": request.param, "height": 900}, base_url=live_server)
+    watch = PolicyWatch(context)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield {"page": page, "width": request.param, "watch": watch, "errors": errors, "context": context}
+    context.close()
+
+
+@pytest.fixture
+def watcher(app):
+    """Sees which requests wait for a lock (PostgreSQL)."""
+    watching = Watcher(app)
+    yield watching
+    watching.close()
+
+
+@pytest.fixture
+def locker(app):
+    """Holds row locks from outside the app until the test lets go (PostgreSQL)."""
+    holding = Locker(app)
+    yield holding
+    holding.release()
+    holding.close()

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, text
 
 from oms_dashboard.actors import SYSTEM, Actor
 from oms_dashboard.extensions import db
 from oms_dashboard.models import (
     Discrepancy,
+    Order,
+    OrderItem,
     OutboxEvent,
     Package,
     PackageItem,
@@ -19,14 +23,37 @@ from oms_dashboard.models import (
     Shipment,
     Stock,
     StockLocation,
+    TransferItem,
+    TransferLog,
+    TransferOrder,
     Transition,
     TransitionLog,
 )
 from oms_dashboard.services import accounts, catalog, orders
 from oms_dashboard.services.commands import CommandResult, run_command
+from oms_dashboard.services.install import install_defaults
 from oms_dashboard.states import PackageStatus
 
 API = "/api/v1/oms"
+
+
+def reset_database(*, install: bool = True) -> None:
+    """Empty every table and install `oms install`'s defaults: the start of every test (and example).
+
+    `install=False` leaves the database as `db upgrade` makes it: empty tables (a fresh installation)."""
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{table.name}"' for table in tables)
+        # A connection of the previous test may still be closing: wait for it longer than the app would.
+        db.session.execute(text("SET LOCAL lock_timeout = '30s'"))
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+    if install:
+        install_defaults()
+    db.session.remove()
 
 
 def location(
@@ -38,8 +65,10 @@ def location(
     cargo: str | None = "yurtici",
     kind: str = "store",
     name: str | None = None,
+    **flags: bool,  # remote_fulfilment, is_pickup_location
 ) -> int:
     return catalog.add_location(
+        **flags,
         erp_code=erp_code,
         name=name or f"{erp_code} Store",
         type=kind,
@@ -75,6 +104,12 @@ def token(*location_codes: str, name: str = "ERP") -> str:
     return accounts.create_token(name=name, location_codes=location_codes)
 
 
+def clear_outbox() -> None:
+    """Forget the events a test's world wrote while it was built, so the test sees only its own."""
+    db.session.execute(delete(OutboxEvent))
+    db.session.commit()
+
+
 def fresh() -> None:
     """End the test's read transaction so the next read sees what requests committed."""
     db.session.rollback()
@@ -100,22 +135,24 @@ def skus_in(package_id: int) -> list[str]:
     return sorted(item.product.sku for item in package(package_id).active_items)
 
 
-def transition(command: str, status: PackageStatus | int) -> Transition:
+def transition(command: str, status: PackageStatus | int, to: PackageStatus | None = None) -> Transition:
+    """The command's transition from `status`; `to` picks one when it has several (one per outcome)."""
     fresh()
-    return db.session.scalars(
-        select(Transition)
-        .where(Transition.command == command, Transition.source_state == int(status))
-        .order_by(Transition.id)
-    ).one()
+    query = select(Transition).where(Transition.command == command, Transition.source_state == int(status))
+    if to is not None:
+        query = query.where(Transition.destination_state == int(to))
+    return db.session.scalars(query.order_by(Transition.id)).first()
 
 
-def slug(command: str, status: PackageStatus | int) -> str:
-    return transition(command, status).slug
+def slug(command: str, status: PackageStatus | int, to: PackageStatus | None = None) -> str:
+    return transition(command, status, to).slug
 
 
-def run(package_id: int, command: str, actor: Actor = SYSTEM, **inputs: Any) -> CommandResult:
+def run(
+    package_id: int, command: str, actor: Actor = SYSTEM, *, to: PackageStatus | None = None, **inputs: Any
+) -> CommandResult:
     """Run `command` from the package's current state, as the system."""
-    row = transition(command, status_of(package_id))
+    row = transition(command, status_of(package_id), to)
     return run_command(package_id=package_id, actor=actor, transition_id=row.id, input_parameters=inputs)
 
 
@@ -141,10 +178,22 @@ def quota(erp_code: str) -> int:
 def snapshot() -> dict[str, Any]:
     """Everything a failed command must leave untouched."""
     fresh()
-    counts = {
-        model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
-        for model in (Package, PackageItem, Reservation, Discrepancy, Shipment, TransitionLog, OutboxEvent)
-    }
+    models = (
+        Package,
+        PackageItem,
+        Reservation,
+        Discrepancy,
+        Shipment,
+        TransitionLog,
+        OutboxEvent,
+        Order,
+        OrderItem,
+        TransferOrder,
+        TransferItem,
+        TransferLog,
+    )
+    row = db.session.execute(select(*(select(func.count()).select_from(m).scalar_subquery() for m in models))).one()
+    counts: dict[str, Any] = {model.__tablename__: count for model, count in zip(models, row, strict=True)}
     counts["package_states"] = sorted(
         db.session.execute(select(Package.id, Package.status, Package.stock_location_id)).all()
     )
@@ -153,7 +202,21 @@ def snapshot() -> dict[str, Any]:
     )
     counts["stocks"] = sorted(db.session.execute(select(Stock.id, Stock.quantity, Stock.reserved)).all())
     counts["quotas"] = sorted(db.session.execute(select(StockLocation.id, StockLocation.quota)).all())
+    counts["transfer_states"] = sorted(db.session.execute(select(TransferOrder.id, TransferOrder.status)).all())
+    counts["shipments"] = sorted(
+        db.session.execute(
+            select(Shipment.package_id, Shipment.status, Shipment.cargo_company_id, Shipment.tracking_number)
+        ).all()
+    )
     return counts
+
+
+@contextmanager
+def nothing_changes() -> Iterator[None]:
+    """The request inside the block must leave every table a command touches as it was."""
+    before = snapshot()
+    yield
+    assert snapshot() == before
 
 
 def user(username: str, role: str = "store_staff", *location_codes: str, password: str = "pass1234") -> int:
@@ -193,12 +256,32 @@ class ApiClient:
             f"{API}/{path}", data=body, headers=self.headers | {"Content-Type": "application/json"} | (headers or {})
         )
 
+    def send(self, method: str, path: str, data: Any):
+        """Any method with a JSON body (a str or bytes body is sent as it is)."""
+        body = data if isinstance(data, (str, bytes)) else json.dumps(data)
+        return self.client.open(
+            f"{API}/{path}", method=method, data=body, headers=self.headers | {"Content-Type": "application/json"}
+        )
+
+    def put(self, path: str, data: Any):
+        return self.send("PUT", path, data)
+
+    def patch(self, path: str, data: Any):
+        return self.send("PATCH", path, data)
+
     def command(self, package_id: int, body: dict[str, Any], headers: dict[str, str] | None = None):
         return self.post_raw(f"packages/{package_id}/command/", body, headers)
 
-    def run(self, package_id: int, command: str, headers: dict[str, str] | None = None, **inputs: Any):
+    def run(
+        self,
+        package_id: int,
+        command: str,
+        headers: dict[str, str] | None = None,
+        to: PackageStatus | None = None,
+        **inputs: Any,
+    ):
         """The command from the package's current state, by slug, with `input_parameters`."""
-        body = {"slug": slug(command, status_of(package_id)), "input_parameters": inputs}
+        body = {"slug": slug(command, status_of(package_id), to), "input_parameters": inputs}
         return self.command(package_id, body, headers)
 
 
@@ -222,3 +305,15 @@ def transfer_command(client_or_api, transfer_id: int, command: str, headers: dic
         )
     ).one()
     return client_or_api.post_raw(f"transfer_orders/{transfer_id}/command/", {"slug": slug}, headers)
+
+
+def waiting_transfer(order_number: str = "3001") -> int:
+    """In the two-store world: an order whose Coffee Cup comes from a new warehouse (WH) by transfer.
+    Returns the package id (waiting for the transfer)."""
+    location("WH", priority=40, kind="warehouse", name="Warehouse", cargo="aras")
+    stock("L1", "B", 0)
+    stock("L2", "B", 0)
+    stock("WH", "B", 5)
+    scenario({"name": "Pack at the best store", "transferable": True, "locations": {"types": ["store"]}})
+    [package_id] = order(order_number, "A", "B")
+    return package_id

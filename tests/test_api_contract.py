@@ -6,7 +6,6 @@ The 200 bodies of the out-of-stock commands are checked in test_out_of_stock.py.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pytest
@@ -21,6 +20,7 @@ from oms_dashboard.models import (
     Transition,
     TransitionLog,
 )
+from oms_dashboard.selectors.transitions import runnable
 from oms_dashboard.services.accounts import hash_key
 from oms_dashboard.states import PackageStatus
 from tests.helpers import (
@@ -30,7 +30,9 @@ from tests.helpers import (
     item_ids,
     location,
     location_id,
+    nothing_changes,
     order,
+    package,
     product,
     run,
     slug,
@@ -128,14 +130,6 @@ def there(world):
     """Order 1002 (A): one package, waiting at L2."""
     [package_id] = order("1002", "A", prefer="L2")
     return package_id
-
-
-@contextmanager
-def nothing_changes():
-    """The request inside the block must leave every table a command touches as it was."""
-    before = snapshot()
-    yield
-    assert snapshot() == before
 
 
 def add_transition(
@@ -376,8 +370,8 @@ def shipped(packed):
     return packed
 
 
-def test_delivered_status_missing_or_not_a_boolean_is_400_naming_it(api, shipped):
-    for inputs in ({}, *({"delivered_status": value} for value in ("yes", "true", 1, 0, None, [True]))):
+def test_delivered_status_not_a_boolean_is_400_naming_it(api, shipped):
+    for inputs in ({"delivered_status": value} for value in ("yes", "true", 1, 0, [True])):
         with nothing_changes():
             response = api.run(shipped, "UPDATE_SHIPMENT_STATUS", **inputs)
         assert_bad_request(response, "delivered_status", inputs)
@@ -658,14 +652,16 @@ def test_location_token_lists_only_its_own_stock_locations(kadikoy_token, api):
 # --- §5.1, §5.2: the package ----------------------------------------------------------------
 
 
-def expected_commands(status: PackageStatus) -> list[Transition]:
+def expected_commands(status: PackageStatus, package_id: int) -> list[Transition]:
+    """The transitions from `status` a token may run, less those this package rules out (a pickup-only
+    command on a shipping order, Shipment Order once a carrier is booked …)."""
     fresh()
     rows = db.session.scalars(select(Transition).where(Transition.source_state == int(status)).order_by(Transition.id))
-    return [row for row in rows if "third_party" in (row.ui_visibility or [])]
+    return runnable([row for row in rows if "third_party" in (row.ui_visibility or [])], package(package_id))
 
 
-def assert_commands(commands: list[dict], status: PackageStatus) -> None:
-    expected = expected_commands(status)
+def assert_commands(commands: list[dict], status: PackageStatus, package_id: int) -> None:
+    expected = expected_commands(status, package_id)
     assert sorted(command["id"] for command in commands) == sorted(row.id for row in expected)
     by_id = {row.id: row for row in expected}
     for command in commands:
@@ -686,7 +682,7 @@ def test_package_detail_has_the_keys_and_values_of_design_5_1(api, here):
     body = response.get_json()
     assert PACKAGE_KEYS <= set(body)
     assert body["id"] == here and body["number"] == "1001P1"
-    assert body["state"] == {"enum_value": 100, "name": "Waiting", "slug": "waiting"}
+    assert body["state"] == {"enum_value": 100, "name": "Pending", "slug": "waiting"}
     assert body["stock_location"] == {"id": location_id("L1"), "name": "Kadıköy", "erp_code": "L1"}
     assert set(body["order"]) == {"id", "number", "channel"} and body["order"]["number"] == "1001"
     assert body["shipment"] is None
@@ -695,14 +691,14 @@ def test_package_detail_has_the_keys_and_values_of_design_5_1(api, here):
     for item in items:
         assert ITEM_KEYS <= set(item)
         assert isinstance(item["order_item"], int)
-        assert item["state"] == {"enum_value": 100, "name": "Waiting", "slug": "waiting"}
+        assert item["state"] == {"enum_value": 100, "name": "Pending", "slug": "waiting"}
     assert sorted((item["sku"], item["product_name"], item["barcode"]) for item in items) == [
         ("A", "Tea Glass", "8690000000011"),
         ("B", "Coffee Cup", "8690000000028"),
     ]
     for key in ("created_date", "modified_date"):
         assert datetime.fromisoformat(body[key].replace("Z", "+00:00")).tzinfo is not None
-    assert_commands(body["commands"], WAITING)
+    assert_commands(body["commands"], WAITING, here)
     assert {command["command"] for command in body["commands"]} == {
         "PKG_STATE_TRANSITION",
         "PKG_DEALLOCATE_RESERVATIONS",
@@ -715,6 +711,7 @@ def test_package_detail_has_the_keys_and_values_of_design_5_1(api, here):
         "MANUAL_PLANNING",
         "REFUSE_WITH_DENIAL_REASON",
         "BLOCK",
+        "REQUEST_CANCELLATION",
     }
 
 
@@ -732,7 +729,7 @@ def test_commands_list_only_transitions_visible_to_third_parties(api, here):
     ids = {command["id"] for command in commands}
     assert erp in ids
     assert not ids & {managers, staff, nobody, elsewhere}
-    assert_commands(commands, WAITING)
+    assert_commands(commands, WAITING, here)
     # The list shows the same commands for each package.
     [listed] = api.get("packages/", number="1001P1").get_json()["results"]
     assert listed["commands"] == commands
@@ -746,8 +743,8 @@ def test_commands_follow_the_package_state_after_a_command(api, here):
     assert api.command(here, {"transition": start["id"]}).status_code == 204
 
     after = api.get(f"packages/{here}/").get_json()
-    assert after["state"] == {"enum_value": 200, "name": "Preparing", "slug": "preparing"}
-    assert_commands(after["commands"], PREPARING)
+    assert after["state"] == {"enum_value": 200, "name": "In Progress", "slug": "preparing"}
+    assert_commands(after["commands"], PREPARING, here)
     assert start["id"] not in {command["id"] for command in after["commands"]}
     assert "PKG_DEALLOCATE_RESERVATIONS" not in {command["command"] for command in after["commands"]}
 
@@ -755,7 +752,7 @@ def test_commands_follow_the_package_state_after_a_command(api, here):
     assert api.command(here, {"slug": pack["slug"]}).status_code == 204
     packed = api.get(f"packages/{here}/").get_json()
     assert packed["state"]["slug"] == "packed" and packed["shipment"] is not None
-    assert_commands(packed["commands"], PACKED)
+    assert_commands(packed["commands"], PACKED, here)
     assert {command["command"] for command in packed["commands"]} >= {"SHIP", "SHIP_ADVANCED"}
 
 
@@ -873,6 +870,12 @@ def test_invalid_package_list_filters_are_400_naming_them(api, spread):
 # --- reference data ----------------------------------------------------------------------------
 
 
+def carrier(erp_code: str) -> dict:
+    fresh()
+    company = db.session.scalars(select(CargoCompany).where(CargoCompany.erp_code == erp_code)).one()
+    return {"id": company.id, "name": company.name, "erp_code": erp_code}
+
+
 def test_stock_locations_show_quota_and_available_quota(api, here, there):
     response = api.get("stocklocations/")
 
@@ -890,6 +893,10 @@ def test_stock_locations_show_quota_and_available_quota(api, here, there):
             "quota": 1,
             "available_quota": 9,
             "is_active": True,
+            "city": "İstanbul",
+            "default_cargo_company": carrier("yurtici"),
+            "remote_fulfilment": False,
+            "is_pickup_location": False,
         },
         {
             "id": location_id("L2"),
@@ -901,6 +908,10 @@ def test_stock_locations_show_quota_and_available_quota(api, here, there):
             "quota": 1,
             "available_quota": None,
             "is_active": True,
+            "city": "İstanbul",
+            "default_cargo_company": carrier("aras"),
+            "remote_fulfilment": False,
+            "is_pickup_location": False,
         },
     ]
 
@@ -910,7 +921,7 @@ def test_stock_locations_show_quota_and_available_quota(api, here, there):
     assert (l1["max_quota"], l1["quota"], l1["available_quota"]) == (10, 0, 10)
 
 
-def test_cargo_companies_list_id_name_and_erp_code(api):
+def test_cargo_companies_list_every_carrier_with_its_label_mode_and_tracking_link(api):
     response = api.get("cargo-company/")
 
     assert response.status_code == 200
@@ -918,7 +929,17 @@ def test_cargo_companies_list_id_name_and_erp_code(api):
     fresh()
     companies = db.session.scalars(select(CargoCompany).order_by(CargoCompany.id)).all()
     assert body["count"] == len(companies) == 4
-    assert body["results"] == [{"id": c.id, "name": c.name, "erp_code": c.erp_code} for c in companies]
+    assert body["results"] == [
+        {
+            "id": c.id,
+            "name": c.name,
+            "erp_code": c.erp_code,
+            "label_mode": "sync",
+            "tracking_url_template": None,
+            "is_active": True,
+        }
+        for c in companies
+    ]
     assert {row["erp_code"] for row in body["results"]} == {"yurtici", "aras", "mng", "ptt"}
 
 

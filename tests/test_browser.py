@@ -53,12 +53,12 @@ def test_store_employee_scans_a_package_and_reports_an_item_not_found(page: Page
     page.get_by_role("button", name="Product Not Found / Wrong Product").click()
 
     expect(page.get_by_role("status")).to_contain_text("1 item replanned to Kadıköy as package 1001P2.")
-    expect(page.locator(".package-title .badge")).to_have_text("Out of Stock")
+    expect(page.locator(".package-title .badge")).to_have_text("Product Out of Stock")
     shot(page, f"{backend}-not-found-done")
     page.get_by_role("link", name="1001P2").first.click()
 
     expect(page.get_by_role("heading", name="Package 1001P2")).to_be_visible()
-    expect(page.locator(".package-title .badge")).to_have_text("Waiting")
+    expect(page.locator(".package-title .badge")).to_have_text("Pending")
     info = page.locator("section", has=page.get_by_role("heading", name="Package Information"))
     expect(info).to_contain_text("Kadıköy")
     products = page.locator("section", has=page.get_by_role("heading", name="Products in the Package"))
@@ -73,7 +73,7 @@ def test_store_employee_packs_and_ships_a_package(page: Page, live_server, shop,
 
     page.get_by_role("button", name="Packaging Completed").click()
     expect(page.get_by_role("status")).to_contain_text("Package 1002P1 packed. Shipment with Yurtiçi Kargo")
-    expect(page.locator(".package-title .badge")).to_have_text("Packed")
+    expect(page.locator(".package-title .badge")).to_have_text("Packaging Completed")
     expect(page.get_by_role("link", name="Show Shipping Label")).to_be_visible()
     shot(page, f"{backend}-packed")
 
@@ -119,12 +119,12 @@ def test_manager_drills_from_a_card_to_a_status_and_slides_between_statuses(page
 
     expect(page.get_by_role("heading", name="Kadıköy")).to_be_visible()
     shot(page, f"{backend}-location")
-    page.get_by_role("link", name="Waiting 1").click()
+    page.get_by_role("link", name="Pending 1").click()
 
     expect(page.get_by_role("heading", name="Packages at Kadıköy")).to_be_visible()
     expect(page.locator("#package-list tbody tr")).to_have_count(1)
     page.evaluate("window.notReloaded = true")
-    page.get_by_role("navigation", name="Package status").get_by_role("link", name="Packed 1").click()
+    page.get_by_role("navigation", name="Package status").get_by_role("link", name="Packaging Completed 1").click()
 
     expect(page).to_have_url(f"{live_server}/packages/?location=1&status=500")
     expect(page.locator("#package-list tbody")).to_contain_text("1002P1")
@@ -143,7 +143,7 @@ def test_the_actions_work_from_the_keyboard(page: Page, live_server, shop):
     menu_item.focus()
     page.keyboard.press("Enter")
 
-    expect(page.locator(".package-title .badge")).to_have_text("Preparing")
+    expect(page.locator(".package-title .badge")).to_have_text("In Progress")
 
 
 def test_everything_works_without_javascript(browser, live_server, shop):
@@ -157,7 +157,7 @@ def test_everything_works_without_javascript(browser, live_server, shop):
     page.get_by_label("B · Coffee Cup").check()
     page.get_by_role("button", name="Product Not Found / Wrong Product").click()
     expect(page.get_by_role("status")).to_contain_text("1 item replanned to Beşiktaş as package 1002P2.")
-    expect(page.locator(".package-title .badge")).to_have_text("Out of Stock")
+    expect(page.locator(".package-title .badge")).to_have_text("Product Out of Stock")
     context.close()
 
 
@@ -175,6 +175,7 @@ def test_a_store_employee_on_a_tablet_scans_and_packs(browser, live_server, shop
     expect(page.locator(".whoami")).to_contain_text("Kadıköy")  # name and location stay in the header
     shot(page, f"{backend}-tablet-movements")
     page.get_by_role("link", name="Packages").click()
+    expect(page.get_by_label("Search or scan")).to_be_visible()  # the list has loaded before it is measured
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
     shot(page, f"{backend}-tablet-list")
 
@@ -186,9 +187,11 @@ def test_a_store_employee_on_a_tablet_scans_and_packs(browser, live_server, shop
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
     shot(page, f"{backend}-tablet-form")
     page.get_by_role("link", name="Cancel").click()
+    # Wait for Cancel's swap: a click before it lands would post from the page it then replaces.
+    expect(page.get_by_role("button", name="Product Not Found / Wrong Product")).to_have_count(0)
     page.get_by_role("button", name="Packaging Completed").click()
 
-    expect(page.locator(".package-title .badge")).to_have_text("Packed")
+    expect(page.locator(".package-title .badge")).to_have_text("Packaging Completed")
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
     shot(page, f"{backend}-tablet-detail")
     context.close()
@@ -205,7 +208,7 @@ def test_every_control_has_a_label(page: Page, live_server, shop):
         page.goto(f"{live_server}/packages/{shop['second']}")
         if name == "Advanced Ship…":
             page.get_by_role("button", name="Packaging Completed").click()
-            expect(page.locator(".package-title .badge")).to_have_text("Packed")
+            expect(page.locator(".package-title .badge")).to_have_text("Packaging Completed")
         page.get_by_text("Select Action").click()
         page.get_by_role("link", name=name, exact=True).click()
         expect(page.locator(".panel")).to_be_visible()
@@ -243,7 +246,7 @@ def test_a_manager_follows_a_transfer_until_the_package_is_waiting(page: Page, l
     expect(page.get_by_role("status")).to_contain_text("Package 3001P1 is complete and waiting to be packed.")
     page.get_by_role("link", name="3001P1", exact=True).click()
     expect(page.get_by_role("heading", name="Package 3001P1")).to_be_visible()
-    expect(page.locator(".package-title .badge")).to_have_text("Waiting")
+    expect(page.locator(".package-title .badge")).to_have_text("Pending")
     expect(page.get_by_role("button", name="Packaging Completed")).to_be_visible()
     shot(page, f"{backend}-package-after-transfer")
 
@@ -271,7 +274,8 @@ def test_an_admin_reads_the_distribution_scenario(page: Page, live_server, two_s
 
     user("ada", "admin")
     sign_in(page, live_server, "ada")
-    page.get_by_role("link", name="Scenarios").click()
+    page.get_by_role("link", name="Admin").click()
+    page.get_by_role("link", name="Scenarios", exact=True).click()
     expect(page.get_by_role("heading", name="Distribution Scenarios")).to_be_visible()
     expect(page.get_by_role("cell", name="Same-city store with quota, one package")).to_be_visible()
     shot(page, f"{backend}-scenarios")

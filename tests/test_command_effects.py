@@ -22,6 +22,7 @@ from oms_dashboard.models import (
     PackageItem,
     Reservation,
     Shipment,
+    Transition,
     TransitionLog,
 )
 from oms_dashboard.states import PackageStatus as S
@@ -46,6 +47,11 @@ from tests.helpers import (
 from tests.invariants import assert_invariants
 
 BARCODE = {"A": "8690000000011", "B": "8690000000028"}
+
+
+def commands_from(status: S) -> list[Transition]:
+    fresh()
+    return list(db.session.scalars(select(Transition).where(Transition.source_state == status)))
 
 
 # --- the world ------------------------------------------------------------------------------------
@@ -570,15 +576,20 @@ def test_delivered_status_true_delivers_the_package(api, shipped):
 
 
 def test_attempted_delivery_then_delivered(api, shipped):
-    api.ok(shipped, "UPDATE_SHIPMENT_STATUS", delivered_status=False, status="attempted_delivery")
+    api.ok(
+        shipped, "UPDATE_SHIPMENT_STATUS", to=S.ATTEMPTED_DELIVERY, delivered_status=False, status="attempted_delivery"
+    )
     assert status_of(shipped) is S.ATTEMPTED_DELIVERY and shipment_of(shipped).status == "attempted_delivery"
 
     api.ok(shipped, "UPDATE_SHIPMENT_STATUS", delivered_status=True)
     assert status_of(shipped) is S.DELIVERED and shipment_of(shipped).status == "delivered"
 
 
-def test_delivered_status_false_without_status_is_a_failed_delivery(api, shipped):
-    api.ok(shipped, "UPDATE_SHIPMENT_STATUS", delivered_status=False)
+def test_each_outcome_has_its_transition_which_names_the_state_it_leads_to(api, shipped):
+    outcomes = {row.destination_state for row in commands_from(S.SHIPPED) if row.command == "UPDATE_SHIPMENT_STATUS"}
+    assert outcomes == {S.DELIVERED, S.ATTEMPTED_DELIVERY, S.DELIVERY_FAILED}
+
+    api.ok(shipped, "UPDATE_SHIPMENT_STATUS", to=S.DELIVERY_FAILED, delivered_status=False)
 
     assert status_of(shipped) is S.DELIVERY_FAILED and shipment_of(shipped).status == "delivery_failed"
 
@@ -590,16 +601,17 @@ def test_delivered_status_false_without_status_is_a_failed_delivery(api, shipped
     "inputs, field",
     [
         ({"delivered_status": True, "status": "attempted_delivery"}, "status"),
-        ({}, "delivered_status"),
+        ({"delivered_status": False}, "delivered_status"),
         ({"delivered_status": "yes"}, "delivered_status"),
         ({"delivered_status": False, "status": "delivered"}, "status"),
     ],
-    ids=["delivered_with_status", "missing", "not_a_boolean", "unknown_status"],
+    ids=["delivered_with_status", "not_what_the_transition_records", "not_a_boolean", "unknown_status"],
 )
 def test_update_shipment_status_refuses_bad_input(api, shipped, inputs, field):
+    """On the Delivered transition: inputs that say otherwise are refused, naming the field."""
     before = snapshot()
 
-    response = api.run(shipped, "UPDATE_SHIPMENT_STATUS", **inputs)
+    response = api.run(shipped, "UPDATE_SHIPMENT_STATUS", to=S.DELIVERED, **inputs)
 
     assert response.status_code == 400
     assert field in response.get_json()["error"]
@@ -825,10 +837,10 @@ def test_command_writes_one_log_row_and_its_outbox_events(
         api.ok(pid, step)
     from_status = status_of(pid)
     inputs = make_inputs(item_ids(pid))
-    used = transition(command, from_status)
+    used = transition(command, from_status, to_status) or transition(command, from_status)
     logs_before, events_before = len(logs_of(pid)), len(events_of(pid))
 
-    api.ok(pid, command, **inputs)
+    api.ok(pid, command, to=used.destination_state, **inputs)
 
     new_logs = logs_of(pid)[logs_before:]
     assert len(new_logs) == 1

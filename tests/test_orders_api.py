@@ -294,7 +294,16 @@ def test_repeated_order_number_returns_the_first_answer_and_creates_nothing(api)
     assert again.get_json() == first.get_json()
 
 
-def test_repeated_order_number_with_a_different_body_still_returns_the_first_answer(api):
+def test_the_same_order_sent_again_returns_the_first_answer(api):
+    first = api.place(order_body())
+    with nothing_changes():
+        again = api.place(dict(reversed(list(order_body().items()))))  # key order does not matter
+
+    assert again.status_code == 201
+    assert again.get_json() == first.get_json()
+
+
+def test_an_order_number_resent_with_a_different_body_is_a_conflict_naming_number(api):
     first = api.place(order_body())
     assert first.status_code == 201
 
@@ -309,8 +318,9 @@ def test_repeated_order_number_with_a_different_body_still_returns_the_first_ans
     with nothing_changes():
         again = api.place(different)
 
-    assert again.status_code == 201
-    assert again.get_json() == first.get_json()
+    assert again.status_code == 409
+    assert list(again.get_json()["error"]) == ["number"]
+    assert again.get_json()["status_code"] == 409
     saved = stored_order("WEB-1001")
     assert saved.channel == "web" and saved.customer["first_name"] == "Ayşe"
     assert saved.shipping_address["city"] == "İstanbul"

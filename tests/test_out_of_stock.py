@@ -118,7 +118,7 @@ def test_nothing_planned_keeps_the_items_waiting_for_rescheduling(api):
         "package__stock_location__name": "",
     }
     old = package(pid)
-    assert old.state is PackageStatus.OUT_OF_STOCK
+    assert old.state is PackageStatus.WRONG_PRODUCT  # seed 004: Defective Product Found
     assert [(item.id, item.status) for item in old.active_items] == [(a_item, "wrong_product")]
     assert quota("L1") == 0
     assert_invariants()
@@ -127,7 +127,7 @@ def test_nothing_planned_keeps_the_items_waiting_for_rescheduling(api):
     refused = api.run(pid, "REPACK")
     assert refused.status_code == 406
     assert refused.get_json()["error"]["error_code"] == "planning_100_1"
-    assert status_of(pid) is PackageStatus.OUT_OF_STOCK
+    assert status_of(pid) is PackageStatus.WRONG_PRODUCT
 
     # Stock arrives at L2: Reschedule moves the package there, waiting, with a reservation.
     stock("L2", "A", 1)

@@ -156,7 +156,7 @@ def test_location_detail_counts_every_status(manager, shop):
     page = manager.get(f"/locations/{location_id('L1')}").get_data(as_text=True)
     tiles = dict(re.findall(r'<span class="tile-label">([^<]+)</span>\s*<span class="tile-count">(\d+)</span>', page))
     assert len(tiles) == len(PackageStatus)
-    assert tiles["Packed"] == "1" and tiles["Waiting"] == "0"
+    assert tiles["Packaging Completed"] == "1" and tiles["Pending"] == "0"
 
 
 # --- package list ----------------------------------------------------------------------------
@@ -166,7 +166,7 @@ def test_the_slider_counts_every_status_and_filters_the_list(manager, shop):
     run(shop["here"], "COMPLETE_PACKAGING")
     page = manager.get("/packages/").get_data(as_text=True)
     slider = dict(re.findall(r'>([A-Za-z /]+) <span class="count">(\d+)</span>', page))
-    assert slider["All"] == "2" and slider["Packed"] == "1" and slider["Waiting"] == "1"
+    assert slider["All"] == "2" and slider["Packaging Completed"] == "1" and slider["Pending"] == "1"
     packed = manager.get("/packages/?status=500", headers=HTMX).get_data(as_text=True)
     assert "<html" not in packed and "1001P1" in packed and "2001P1" not in packed
 
@@ -202,7 +202,8 @@ def test_detail_lists_exactly_the_commands_the_role_may_run(staff, shop):
     page = staff.get(f"/packages/{shop['here']}").get_data(as_text=True)
     menu = page[page.index("Select Action") : page.index("</details>")]
     assert "Packaging Completed" in menu and "Start Preparing" in menu
-    assert "Block" not in menu and "Packed for Refund" not in menu  # not for store staff (instore)
+    assert "Block" not in menu and "Request Cancellation" not in menu  # not for store staff (instore)
+    assert "Packed for Refund" in menu  # seed 002: run from the store screens
 
 
 def test_a_plain_form_post_runs_the_command_and_redirects_with_a_message(staff, shop):

@@ -712,20 +712,37 @@ def test_repack_never_plans_an_item_to_the_location_that_reported_it_missing(app
     [package_id] = order("M1", "A", prefer="S1")
     run(package_id, "DETECTED_OUT_OF_STOCK_ITEM", package_items=item_ids(package_id))
     assert status_of(package_id) is PackageStatus.OUT_OF_STOCK
-    stock("S1", "A", 5)  # the ERP pushes S1's books back up: S1 is first by every rule, but reported A missing
+    # S1's books still show 4 units and S1 is first by every rule, but it reported A missing.
 
     with pytest.raises(AppError) as refused:
         run(package_id, "REPACK")
     assert refused.value.status_code == 406 and refused.value.error["error_code"] == "planning_100_1"
     result = reschedule(app)
     assert "M1P1: No stock location can serve the items of this package." in result.output
-    assert status_of(package_id) is PackageStatus.OUT_OF_STOCK and available("S1", "A") == (5, 0)
+    assert status_of(package_id) is PackageStatus.OUT_OF_STOCK and available("S1", "A") == (4, 0)
     assert_invariants()
 
     stock("S2", "A", 1)
     assert "Rescheduled 1 of 1 waiting package." in reschedule(app).output
     assert outcome([package_id]) == [waiting("S2", "A")]
-    assert available("S1", "A") == (5, 0) and available("S2", "A") == (1, 1)
+    assert available("S1", "A") == (4, 0) and available("S2", "A") == (1, 1)
+    assert_invariants()
+
+
+def test_a_stock_push_at_the_location_that_reported_an_item_missing_ends_its_exclusion(app, shop):
+    """The only store with A reports it missing; once the ERP pushes A's count there, Reschedule may use it."""
+    stock("S1", "A", 5)
+    [package_id] = order("M3", "A", prefer="S1")
+    run(package_id, "DETECTED_OUT_OF_STOCK_ITEM", package_items=item_ids(package_id))
+    assert "Rescheduled 0 of 1 waiting package." in reschedule(app).output
+
+    stock("S1", "A", 0)  # a push of none is not the shelf holding A again
+    assert "Rescheduled 0 of 1 waiting package." in reschedule(app).output
+    stock("S1", "A", 3)  # counted on the shelf again
+
+    assert "Rescheduled 1 of 1 waiting package." in reschedule(app).output
+    assert outcome([package_id]) == [waiting("S1", "A")]
+    assert available("S1", "A") == (3, 1)
     assert_invariants()
 
 
@@ -747,13 +764,14 @@ def test_repack_never_transfers_an_item_from_the_location_that_reported_it_missi
         select(Package.id).where(Package.status == PackageStatus.OUT_OF_STOCK.value).order_by(Package.id)
     ).all()
     assert len(holders) == 1 and skus_in(holders[0]) == ["A"]
-    stock("S1", "A", 5)  # S1's books say 5 again; it is still the one that had none
+    quantity, reserved = available("S1", "A")
+    assert quantity > 0 and reserved == 0  # S1's books still show units; it is the one that had none
 
     assert "Rescheduled 0 of 1 waiting package." in reschedule(app).output
     stock("WH", "A", 1)
     assert "Rescheduled 1 of 1 waiting package." in reschedule(app).output
     assert outcome([holders[0]]) == [transfer("S2", "A", WH="A")]
-    assert available("S1", "A") == (5, 0)
+    assert available("S1", "A") == (quantity, 0)
     assert_invariants()
 
 

@@ -109,6 +109,9 @@ def test_the_api_shows_transfers_like_packages(api):
         "TRANSFER_READY_FOR_DISPATCH",
         "TRANSFER_DISPATCH",
         "TRANSFER_OUT_OF_STOCK",
+        "TRANSFER_ORDER_ADVANCED",
+        "TRANSFER_ITEMS_NOT_FOUND",
+        "TRANSFER_CANCEL",
     }
     listing = api.get("transfer_orders/", state="waiting", source__erp_code="WH").get_json()
     assert [row["id"] for row in listing["results"]] == [transfer.id]
@@ -140,7 +143,9 @@ def test_each_end_runs_its_own_commands(client, world):
     elsewhere = ApiClient(client, token("L2", name="Beşiktaş POS"))
 
     assert elsewhere.get(f"transfer_orders/{transfer.id}/").status_code == 403
-    assert destination.get(f"transfer_orders/{transfer.id}/").get_json()["commands"] == []
+    # Only Cancel Transfer, which either end may run.
+    commands = destination.get(f"transfer_orders/{transfer.id}/").get_json()["commands"]
+    assert [command["command"] for command in commands] == ["TRANSFER_CANCEL"]
     assert transfer_command(destination, transfer.id, "TRANSFER_DISPATCH").status_code == 406
     assert transfer_command(source, transfer.id, "TRANSFER_DISPATCH").status_code == 204
     assert transfer_command(source, transfer.id, "TRANSFER_DELIVERED").status_code == 406
@@ -202,7 +207,12 @@ def test_transfer_events_go_to_the_outbox(api):
         e.event_type
         for e in db.session.scalars(select(OutboxEvent).where(OutboxEvent.transfer_order_id == transfer.id))
     ]
-    assert events == ["transfer.status.created", "transfer.status.in_transit", "transfer.status.transitioned"]
+    assert events == [
+        "transfer.created",
+        "transfer.status.created",
+        "transfer.status.in_transit",
+        "transfer.status.transitioned",
+    ]
     assert api.client.get(f"{API}/transfer_orders/{transfer.id}/").status_code == 401  # no token, no data
     assert TransferStatus.IN_TRANSIT.is_open
 

@@ -12,4 +12,5 @@ def error_response(error: AppError):
     response.status_code = error.status_code
     if error.status_code == 401:
         response.headers["WWW-Authenticate"] = "Token"
+    response.headers.update(error.headers)
     return response

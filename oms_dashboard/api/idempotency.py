@@ -21,13 +21,13 @@ Remember = Callable[[int, Any], None]
 HEADER = "Idempotency-Key"
 
 
-def respond(execute: Callable[[Remember | None], tuple[int, Any]]) -> Response:
-    """Run `execute` (which calls its argument inside its transaction) unless this key already ran."""
-    key = request.headers.get(HEADER)
+def respond(execute: Callable[[Remember | None], tuple[int, Any]], key: str | None) -> Response:
+    """Run `execute` (which calls its argument inside its transaction) unless `key` already ran.
+
+    `key` is the `Idempotency-Key` header, already validated (1 to 255 characters, no NUL).
+    """
     if key is None:
         return _response(*execute(None))
-    if not key or len(key) > 255 or "\x00" in key:
-        raise AppError.field(HEADER, "Give 1 to 255 characters (no NUL).")
     fingerprint = hashlib.sha256(f"{request.method} {request.path}\n".encode() + request.get_data()).hexdigest()
     token_id = g.actor.api_token_id
 

@@ -1,99 +1,70 @@
-"""Order intake and the ERP's stock push (DESIGN §5.1)."""
+"""Order intake (DESIGN §5.1); the stock push is in `stocks.py`."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from flask import g, jsonify
+from flask_openapi3 import Tag
 
-from flask import g, jsonify, request
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
+from .. import representations
 from ..errors import AppError
-from ..services.catalog import upsert_stocks
+from ..services.commands import OrderCancellation, request_order_cancellation
 from ..services.orders import create_order
-from ..validation import WholeNumber, parse
-from . import api_blueprint
+from . import api_blueprint, idempotency
+from .schemas.commands import IdempotencyHeader
+from .schemas.common import responses
+from .schemas.orders import OrderCancelBody, OrderCancellationOut, OrderCreated, OrderIntake, OrderPath
 
-MAX_UNITS_PER_ORDER = 1000
-
-
-Text = Annotated[str, Field(min_length=1, max_length=64)]
-Quantity = WholeNumber
+ORDER_TAGS = [Tag(name="orders", description="Orders from the sales channels, planned into packages at once.")]
 
 
-class OrderLine(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-
-    sku: Text
-    quantity: Annotated[Quantity, Field(ge=1, le=MAX_UNITS_PER_ORDER)] = 1
-
-
-class Address(BaseModel):
-    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
-
-    city: Text
-    line: Annotated[str, Field(max_length=512)] = ""
-
-
-class OrderIntake(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-
-    number: Text
-    channel: Annotated[str, Field(max_length=64)] = ""
-    customer: dict[str, Any] = {}
-    shipping_address: Address
-    items: Annotated[list[OrderLine], Field(min_length=1, max_length=MAX_UNITS_PER_ORDER)]
-    notes: Annotated[str, Field(max_length=2000)] | None = None
-    cargo_company: Text | None = None  # erp_code of the marketplace's carrier
-    tracking_number: Annotated[str, Field(min_length=1, max_length=128)] | None = None
-
-    @field_validator("items")
-    @classmethod
-    def _not_too_many_units(cls, items: list[OrderLine]) -> list[OrderLine]:
-        if sum(line.quantity for line in items) > MAX_UNITS_PER_ORDER:
-            raise ValueError(f"At most {MAX_UNITS_PER_ORDER} units an order.")
-        return items
-
-
-class StockLine(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-
-    stock_location: Text
-    sku: Text
-    quantity: Annotated[Quantity, Field(ge=0, le=1_000_000_000)]
-
-
-@api_blueprint.post("/orders/")
-def order_intake():
-    body = request.get_json(force=True, silent=True)
-    if not isinstance(body, dict):
-        raise AppError.non_field("Send the order as a JSON object.")
+@api_blueprint.post("/orders/", tags=ORDER_TAGS, responses=responses({201: OrderCreated}, 403, 409, 413))
+def order_intake(body: OrderIntake):
+    """Take an order and plan it. The same order sent again returns the first answer and changes nothing;
+    another order under a number already taken is a 409."""
     if g.actor.location_ids is not None:
         raise AppError.forbidden()  # a token bound to locations cannot place orders for everyone
-    intake = parse(OrderIntake, body)
-
-    # Idempotent on the order number (a repeat gets the first result), so no Idempotency-Key record is needed.
+    if errors := body.pickup_errors():
+        raise AppError.validation(errors)
     result = create_order(
-        number=intake.number,
-        lines=[(line.sku, line.quantity) for line in intake.items],
-        channel=intake.channel,
-        customer=intake.customer,
-        shipping_address=intake.shipping_address.model_dump(),
-        notes=intake.notes,
-        cargo_company_code=intake.cargo_company,
-        tracking_number=intake.tracking_number,
+        number=body.number,
+        lines=[(line.sku, line.quantity) for line in body.items],
+        channel=body.channel,
+        customer=body.customer.model_dump(exclude_unset=True),
+        shipping_address=body.shipping_address.model_dump(exclude_unset=True),
+        notes=body.notes,
+        cargo_company_code=body.cargo_company,
+        tracking_number=body.tracking_number,
+        delivery_type=body.delivery_type,
+        pickup_location_code=body.pickup_location,
+        pickup_code=body.pickup_code,
+        fingerprint=body.fingerprint(),
         actor=g.actor,
     )
-    return jsonify({"id": result.order_id, "number": result.number, "packages": result.package_ids}), 201
+    response = jsonify({"id": result.order_id, "number": result.number, "packages": result.package_ids})
+    response.status_code = 201  # a Response, not a (body, status) tuple: flask-openapi3 validates its JSON
+    return response
 
 
-@api_blueprint.put("/stocks/")
-def stock_upsert():
-    body = request.get_json(force=True, silent=True)
-    if not isinstance(body, list):
-        raise AppError.non_field("Send a JSON list of {stock_location, sku, quantity}.")
-    lines = parse(Annotated[list[StockLine], Field(min_length=1, max_length=5000)], body)
-    updated = upsert_stocks(
-        rows=[(line.stock_location, line.sku, line.quantity) for line in lines],
-        allowed_location_ids=g.actor.location_ids,
-    )
-    return jsonify({"updated": updated})
+@api_blueprint.post(
+    "/orders/<string:number>/cancel/",
+    tags=ORDER_TAGS,
+    responses=responses({200: OrderCancellationOut}, 403, 404, 406, 413),
+)
+def order_cancel(path: OrderPath, body: OrderCancelBody, header: IdempotencyHeader):
+    """Ask to cancel an order: its packages not yet packed wait in Pending Cancellation for the store to
+    confirm (those waiting for stock are cancelled at once); 406 `commands_100_1` when none can be any more."""
+
+    def execute(remember):
+        result = request_order_cancellation(
+            number=path.number,
+            reason=body.reason,
+            actor=g.actor,
+            before_commit=(lambda done: remember(200, _cancellation_body(done))) if remember else None,
+        )
+        return 200, _cancellation_body(result)
+
+    return idempotency.respond(execute, header.idempotency_key)
+
+
+def _cancellation_body(result: OrderCancellation) -> dict:
+    return representations.order_cancellation(result.order, result.packages)

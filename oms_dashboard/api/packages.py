@@ -4,74 +4,55 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Response, g, jsonify, request
+from flask import Response, g, jsonify
+from flask_openapi3 import Tag
 
 from .. import representations
-from ..errors import AppError
 from ..selectors.packages import PackageFilters, get_package, package_page
-from ..selectors.transitions import commands_by_state, commands_for
+from ..selectors.transitions import commands_by_state, commands_for, runnable
 from ..services.commands import CommandResult, run_command
-from ..states import PackageStatus
 from . import api_blueprint, idempotency
-from .params import integer, json_object, optional_integer_arg, page_window, paginated
+from .params import page_window, paginated
+from .schemas.commands import CommandBody, CommandOutcome, IdempotencyHeader
+from .schemas.common import responses
+from .schemas.packages import PackageOut, PackagePage, PackagePath, PackageQuery
 
-_COMMAND_KEYS = {"transition", "slug", "input_parameters"}
-
-
-def _status_filter() -> int | None:
-    name = "state__enum_value" if "state__enum_value" in request.args else "status"
-    value = optional_integer_arg(name)
-    if value is not None and value not in PackageStatus._value2member_map_:
-        raise AppError.field(name, f"Unknown package status: {value}.")
-    return value
+TAGS = [Tag(name="packages", description="Packages, and the commands that move them.")]
+COMMAND_RESPONSES = responses({200: CommandOutcome, 204: None}, 403, 404, 406, 413)
 
 
-@api_blueprint.get("/packages/")
-def package_list():
-    page, page_size = page_window()
+@api_blueprint.get("/packages/", tags=TAGS, responses=responses({200: PackagePage}, 404))
+def package_list(query: PackageQuery):
+    """The packages the token may see, newest first, with the commands it may run on each."""
+    page, page_size = page_window(query)
+    status = query.state__enum_value if query.state__enum_value is not None else query.status
     filters = PackageFilters(
-        status=_status_filter(),
-        stock_location_id=optional_integer_arg("stock_location"),
-        stock_location_erp_code=request.args.get("stock_location__erp_code") or None,
-        number=request.args.get("number") or None,
-        order_number=request.args.get("order__number") or None,
-        sku=request.args.get("sku") or None,
+        status=status,
+        stock_location_id=query.stock_location,
+        stock_location_erp_code=query.stock_location__erp_code or None,
+        number=query.number or None,
+        order_number=query.order__number or None,
+        sku=query.sku or None,
     )
     count, packages = package_page(filters=filters, actor=g.actor, offset=(page - 1) * page_size, limit=page_size)
     commands = commands_by_state(statuses={p.status for p in packages}, visibility=g.actor.visibility)
-    results = [representations.package(p, commands[p.status]) for p in packages]
+    results = [representations.package(p, runnable(commands[p.status], p)) for p in packages]
     return jsonify(paginated(count=count, page=page, page_size=page_size, results=results))
 
 
-@api_blueprint.get("/packages/<id:package_id>/")
-def package_detail(package_id: int):
-    package = get_package(package_id=package_id, actor=g.actor)
+@api_blueprint.get("/packages/<id:package_id>/", tags=TAGS, responses=responses({200: PackageOut}, 403, 404))
+def package_detail(path: PackagePath):
+    """One package: its items, shipment and the commands the token may run now."""
+    package = get_package(package_id=path.package_id, actor=g.actor)
     commands = commands_for(status=package.status, visibility=g.actor.visibility)
-    return jsonify(representations.package(package, commands))
+    return jsonify(representations.package(package, runnable(commands, package)))
 
 
-def command_arguments() -> tuple[int | None, str | None, dict]:
-    """(transition id, slug, input parameters) of a command body, as DESIGN §5.3 reads it."""
-    data = json_object()
-    transition = data.get("transition")
-    slug = data.get("slug")
-    input_parameters = data.get("input_parameters", {})
-    if transition is not None:
-        transition = integer(transition, "transition")
-    if slug is not None and not isinstance(slug, str):
-        raise AppError.field("slug", "Not a valid string.")
-    if input_parameters is None:
-        input_parameters = {}
-    if not isinstance(input_parameters, dict):
-        raise AppError.field("input_parameters", "Expected a JSON object.")
-    # Seed 000 sends the command's parameters at the top level; input_parameters wins on a clash.
-    parameters = {k: v for k, v in data.items() if k not in _COMMAND_KEYS} | input_parameters
-    return transition, slug or None, parameters
-
-
-def respond_to_command(run: Callable[..., CommandResult], **target: int) -> Response:
-    """POST …/command/ for packages and transfers alike: parse, run through the service, remember the answer."""
-    transition, slug, parameters = command_arguments()
+def respond_to_command(
+    run: Callable[..., CommandResult], body: CommandBody, header: IdempotencyHeader, **target: int
+) -> Response:
+    """POST …/command/ for packages and transfers alike: run through the service, remember the answer."""
+    transition, slug, parameters = body.arguments()
 
     def execute(remember):
         result = run(
@@ -84,9 +65,10 @@ def respond_to_command(run: Callable[..., CommandResult], **target: int) -> Resp
         )
         return result.status_code, result.body
 
-    return idempotency.respond(execute)
+    return idempotency.respond(execute, header.idempotency_key)
 
 
-@api_blueprint.post("/packages/<id:package_id>/command/")
-def package_command(package_id: int):
-    return respond_to_command(run_command, package_id=package_id)
+@api_blueprint.post("/packages/<id:package_id>/command/", tags=TAGS, responses=COMMAND_RESPONSES)
+def package_command(path: PackagePath, body: CommandBody, header: IdempotencyHeader):
+    """Run a command: 204, or 200 with where the items went; nothing changes when it fails."""
+    return respond_to_command(run_command, body, header, package_id=path.package_id)

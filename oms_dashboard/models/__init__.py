@@ -3,27 +3,37 @@
 from .accounts import (
     ApiToken,
     IdempotencyRecord,
+    LoginFailure,
     Role,
     User,
     api_token_locations,
     user_locations,
 )
 from .catalog import Product, Reservation, Stock
-from .locations import LOCATION_TYPES, CargoCompany, StockLocation
+from .locations import CargoCompany, SalesChannel, StockLocation
 from .orders import Order, OrderItem
 from .packages import DenialReason, Discrepancy, Package, PackageItem, Shipment
 from .planning import DistributionScenario
 from .transfers import TransferItem, TransferOrder
-from .workflow import OutboxEvent, TransferLog, TransferTransition, Transition, TransitionLog
+from .workflow import (
+    OutboxEvent,
+    TransferLog,
+    TransferTransition,
+    Transition,
+    TransitionLog,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 
 __all__ = [
-    "LOCATION_TYPES",
     "ApiToken",
     "CargoCompany",
     "DenialReason",
     "Discrepancy",
     "DistributionScenario",
     "IdempotencyRecord",
+    "LoginFailure",
     "Order",
     "OrderItem",
     "OutboxEvent",
@@ -32,6 +42,7 @@ __all__ = [
     "Product",
     "Reservation",
     "Role",
+    "SalesChannel",
     "Shipment",
     "Stock",
     "StockLocation",
@@ -42,6 +53,9 @@ __all__ = [
     "Transition",
     "TransitionLog",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "api_token_locations",
     "user_locations",
 ]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -10,6 +11,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     String,
     Table,
     UniqueConstraint,
@@ -43,6 +45,10 @@ api_token_locations = Table(
 )
 
 
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
 class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint("role IN ('store_staff', 'manager', 'admin')", name="known_role"),)
@@ -53,14 +59,40 @@ class User(UserMixin, TimestampMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Part of every session and remember cookie of this user; a new value ends them all (auth.py).
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
 
     locations: Mapped[list[StockLocation]] = relationship(secondary=user_locations, order_by=StockLocation.id)
 
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember cookie."""
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Every cookie issued so far stops working (logout, password change, deactivation)."""
+        self.session_token = new_session_token()
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+
+class LoginFailure(db.Model):
+    """One refused sign-in; the rows of the last few minutes throttle further tries (services/authentication.py)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_username_created_date", "username", "created_date"),
+        Index("ix_login_failures_client_address_created_date", "client_address", "created_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    client_address: Mapped[str] = mapped_column(String(64))
+    created_date: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class ApiToken(db.Model):
@@ -74,6 +106,8 @@ class ApiToken(db.Model):
     key_prefix: Mapped[str] = mapped_column(String(8))
     created_date: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Refreshed at most once a minute (services/accounts.py), so a busy integrator costs no write per call.
+    last_used_date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     # Empty: the token may act on every location.
     locations: Mapped[list[StockLocation]] = relationship(secondary=api_token_locations, order_by=StockLocation.id)

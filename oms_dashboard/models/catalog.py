@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import TimestampMixin, utcnow
+from .base import JSONType, TimestampMixin, utcnow
 from .locations import StockLocation
 
 
@@ -18,6 +19,8 @@ class Product(TimestampMixin, db.Model):
     name: Mapped[str] = mapped_column(String(255))
     barcode: Mapped[str] = mapped_column(String(64), index=True, default="")
     image_url: Mapped[str | None] = mapped_column(String(512))
+    # Free-form catalog attributes from the ERP (colour, size, …), shown on pick lists and documents.
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict, server_default=text("'{}'"))
 
 
 class Stock(db.Model):

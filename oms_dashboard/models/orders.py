@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .base import JSONType, TimestampMixin
 from .catalog import Product
-from .locations import CargoCompany
+from .locations import CargoCompany, StockLocation
 
 
 class Order(TimestampMixin, db.Model):
@@ -23,10 +23,18 @@ class Order(TimestampMixin, db.Model):
     # Marketplace orders arrive with their carrier and tracking number (CHANNEL_BASED_COMPLETE_PACKAGING).
     cargo_company_id: Mapped[int | None] = mapped_column(ForeignKey("cargo_companies.id"))
     tracking_number: Mapped[str | None] = mapped_column(String(128))
+    # "shipping" (to the address) or "pickup" (the customer collects it at `pickup_location`, DESIGN §4.1).
+    delivery_type: Mapped[str] = mapped_column(String(16), default="shipping", server_default="shipping")
+    pickup_location_id: Mapped[int | None] = mapped_column(ForeignKey("stock_locations.id"))
+    # What the customer shows at the counter; SELF_SERVICE_DELIVERY may check it.
+    pickup_code: Mapped[str | None] = mapped_column(String(32))
+    # SHA-256 of the intake body: the same number sent again with another body is a conflict (409).
+    intake_fingerprint: Mapped[str | None] = mapped_column(String(64))
     # Last n used in package numbers "<order number>P<n>"; bumped atomically.
     package_sequence: Mapped[int] = mapped_column(default=0)
 
     cargo_company: Mapped[CargoCompany | None] = relationship()
+    pickup_location: Mapped[StockLocation | None] = relationship()
     items: Mapped[list[OrderItem]] = relationship(back_populates="order", order_by="OrderItem.id")
 
 

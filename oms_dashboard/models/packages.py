@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, String, and_
+from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text, and_
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -101,15 +101,21 @@ class Shipment(TimestampMixin, db.Model):
     # What the shipping label prints; regenerated (version + 1) when carrier or tracking changes.
     label: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     label_version: Mapped[int] = mapped_column(default=0)
+    # The carrier's own label (UPDATE_SHIPMENT_LABEL): a link to it, or the document itself (base64 ZPL / PDF).
+    label_url: Mapped[str | None] = mapped_column(String(512))
+    label_document: Mapped[str | None] = mapped_column(Text)
+    label_format: Mapped[str | None] = mapped_column(String(8))
 
     package: Mapped[Package] = relationship(back_populates="shipment")
     cargo_company: Mapped[CargoCompany | None] = relationship()
 
 
 class Discrepancy(db.Model):
-    """An item reported not found or wrong at a location; planning never sends it back there."""
+    """An item reported not found or wrong at a location; planning does not send it back there
+    until the ERP pushes fresh stock of that SKU there (`cleared_date`)."""
 
     __tablename__ = "discrepancies"
+    __table_args__ = (Index("ix_discrepancies_location_product", "stock_location_id", "product_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     package_id: Mapped[int] = mapped_column(ForeignKey("packages.id"), index=True)
@@ -120,3 +126,5 @@ class Discrepancy(db.Model):
     reason: Mapped[str] = mapped_column(String(32))
     denial_reason_id: Mapped[int | None] = mapped_column(ForeignKey("denial_reasons.id"))
     created_date: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Set when the ERP pushes fresh stock of the SKU at the location: planning may send items there again.
+    cleared_date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .base import JSONType, TimestampMixin
 from .catalog import Product
-from .locations import StockLocation
+from .locations import CargoCompany, StockLocation
 from .orders import Order
 from .packages import Package, PackageItem
 
@@ -30,11 +30,15 @@ class TransferOrder(TimestampMixin, db.Model):
     destination_location_id: Mapped[int] = mapped_column(ForeignKey("stock_locations.id"))
     status: Mapped[str] = mapped_column(String(32))
     extra_information: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # Recorded by TRANSFER_ORDER_ADVANCED: who carries the units and under which number.
+    cargo_company_id: Mapped[int | None] = mapped_column(ForeignKey("cargo_companies.id"))
+    tracking_number: Mapped[str | None] = mapped_column(String(128))
 
     order: Mapped[Order] = relationship()
     package: Mapped[Package] = relationship()
     source: Mapped[StockLocation] = relationship(foreign_keys=[source_location_id])
     destination: Mapped[StockLocation] = relationship(foreign_keys=[destination_location_id])
+    cargo_company: Mapped[CargoCompany | None] = relationship()
     items: Mapped[list[TransferItem]] = relationship(back_populates="transfer_order", order_by="TransferItem.id")
 
 

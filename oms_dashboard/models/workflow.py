@@ -3,8 +3,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import JSONType, TimestampMixin, utcnow
@@ -87,5 +87,85 @@ class OutboxEvent(db.Model):
     event_type: Mapped[str] = mapped_column(String(128), index=True)
     package_id: Mapped[int | None] = mapped_column(ForeignKey("packages.id"), index=True)
     transfer_order_id: Mapped[int | None] = mapped_column(ForeignKey("transfer_orders.id"), index=True)
+    stock_location_id: Mapped[int | None] = mapped_column(ForeignKey("stock_locations.id"), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
     created_date: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Set when the worker has made this event's deliveries (one per matching subscription); the
+    # partial index keeps finding the undispatched ones cheap however long the outbox grows.
+    dispatched_date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index(
+            "ix_outbox_events_undispatched",
+            "id",
+            postgresql_where=text("dispatched_date IS NULL"),
+            sqlite_where=text("dispatched_date IS NULL"),
+        ),
+    )
+
+    @property
+    def ordering_key(self) -> str:
+        """Events with the same key reach a subscriber in the order they were written."""
+        if self.package_id is not None:
+            return f"package:{self.package_id}"
+        if self.transfer_order_id is not None:
+            return f"transfer:{self.transfer_order_id}"
+        if self.stock_location_id is not None:
+            return f"stock_location:{self.stock_location_id}"
+        return f"event:{self.id}"
+
+
+class WebhookSubscription(TimestampMixin, db.Model):
+    """Where to send which events (DESIGN §8): an event type or `*`, a URL, a secret to sign with."""
+
+    __tablename__ = "webhook_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(128))
+    target_url: Mapped[str] = mapped_column(String(2048))
+    # Kept as given (HMAC needs it); never returned by the API or shown on a page.
+    secret_key: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    # {"choice": "fixed"|"linear"|"exponential"|"random", "interval": seconds, "max_retries": n, ...}
+    retry_countdown_config: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+
+class WebhookDelivery(TimestampMixin, db.Model):
+    """One event for one subscription: pending until a 2xx (delivered) or its retries run out (failed)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "event_id"),
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_date"),
+        Index("ix_webhook_deliveries_order", "subscription_id", "ordering_key", "event_id"),
+        CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="known_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("outbox_events.id"), index=True)
+    # The event's ordering key (package:12, transfer:3, …): a later event with the same key waits.
+    ordering_key: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_date: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_status_code: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(String(1024))
+    last_duration_ms: Mapped[int | None]
+    delivered_date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    subscription: Mapped[WebhookSubscription] = relationship()
+    event: Mapped[OutboxEvent] = relationship()
+
+
+class WebhookAttempt(db.Model):
+    """One HTTP request of a delivery: when, how it answered, how long it took."""
+
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True)
+    started_date: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status_code: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(String(1024))
+    duration_ms: Mapped[int] = mapped_column(default=0)

@@ -23,9 +23,11 @@ from ..models import (
     Transition,
     TransitionLog,
 )
+from ..states import Visibility
 from .packages import PackageFilters, filtered_packages, get_package
 from .transfers import transfers_of_package
-from .transitions import commands_for
+from .transitions import commands_for, runnable
+from .webhooks import EventDelivery, package_events
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,8 @@ class PackageDetail:
     commands: list[Transition]
     other_packages: list[Package]
     history: list[TransitionLog]
-    events: list[OutboxEvent]
+    # Each event with where it was delivered; None for store staff, who see no event names (DESIGN §7).
+    events: list[tuple[OutboxEvent, list[EventDelivery]]] | None
     transfers: list[TransferOrder]
 
     def command(self, name: str) -> Transition | None:
@@ -129,12 +132,11 @@ def package_detail(*, package_id: int, actor: Actor) -> PackageDetail:
             select(TransitionLog).where(TransitionLog.package_id == package.id).order_by(TransitionLog.id)
         )
     )
-    events = list(
-        db.session.scalars(select(OutboxEvent).where(OutboxEvent.package_id == package.id).order_by(OutboxEvent.id))
-    )
+    # Managers and admins see the webhook events and their deliveries (one query); store staff neither.
+    events = None if actor.visibility is Visibility.INSTORE else package_events(package.id)
     return PackageDetail(
         package=package,
-        commands=commands_for(status=package.status, visibility=actor.visibility),
+        commands=runnable(commands_for(status=package.status, visibility=actor.visibility), package),
         other_packages=other_packages,
         history=history,
         events=events,

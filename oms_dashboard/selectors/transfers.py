@@ -32,6 +32,7 @@ def _with_details(query: Select) -> Select:
         joinedload(TransferOrder.package),
         joinedload(TransferOrder.source),
         joinedload(TransferOrder.destination),
+        joinedload(TransferOrder.cargo_company),
         selectinload(TransferOrder.items).joinedload(TransferItem.product),
     )
 

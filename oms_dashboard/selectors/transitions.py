@@ -8,8 +8,36 @@ from collections.abc import Iterable
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import TransferTransition, Transition
-from ..states import Visibility
+from ..models import Package, TransferTransition, Transition
+from ..states import PackageStatus, Visibility
+
+# Commands a transition offers by state alone but only some packages can run (DESIGN §5.2: `commands`
+# lists what the caller may run now). The command service refuses the others with the same 406.
+NEEDS_WAITING_ITEMS = frozenset({"REPACK", "MANUAL_PLANNING", "CANCEL_PACKAGE"})
+PICKUP_ONLY = frozenset({"READY_FOR_PICKUP", "SELF_SERVICE_DELIVERY"})
+SHIPPING_ONLY = frozenset(
+    {"SHIP", "SHIP_ADVANCED", "SHIP_WITHOUT_SHIPMENT_INTEGRATION", "SHIPMENT_ORDER", "UPDATE_SHIPMENT_LABEL"}
+)
+
+
+def runs_on(command: str, package: Package) -> bool:
+    """Whether `command` can run on this package beyond its state: items left to plan, the order's delivery type,
+    a packed package not yet booked with a carrier for Shipment Order."""
+    if command in NEEDS_WAITING_ITEMS:
+        return bool(package.active_items)
+    is_pickup = package.order.delivery_type == "pickup"
+    if command in PICKUP_ONLY:
+        return is_pickup
+    if command in SHIPPING_ONLY:
+        if is_pickup:
+            return False
+        if command == "SHIPMENT_ORDER" and package.status == PackageStatus.PACKED:
+            return package.shipment is None or package.shipment.cargo_company_id is None
+    return True
+
+
+def runnable(transitions: Iterable[Transition], package: Package) -> list[Transition]:
+    return [transition for transition in transitions if runs_on(transition.command, package)]
 
 
 def commands_by_state(*, statuses: Iterable[int], visibility: Visibility | None) -> dict[int, list[Transition]]:

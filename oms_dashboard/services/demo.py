@@ -21,9 +21,12 @@ from ..models import (
 )
 from ..scenarios import DEFAULT_SCENARIO, LocationSelection, Rule, ScenarioDefinition
 from ..states import PackageStatus, TransferStatus
+from ..validation import parse
 from .accounts import create_user, set_password
 from .catalog import add_location, add_product, set_stock
 from .commands import run_command, run_transfer_command
+from .masterdata.reference import upsert_sales_channels
+from .masterdata.rows import SalesChannelRow
 from .orders import create_order
 from .scenarios import save_scenario
 
@@ -38,7 +41,15 @@ LOCATIONS = [
     ("IZM-ALS", "Alsancak Store", "store", "İzmir", 50, 30, "yurtici"),
     ("WH-IST", "İstanbul Warehouse", "warehouse", "İstanbul", 40, None, "aras"),
     ("WH-ANK", "Ankara Warehouse", "warehouse", "Ankara", 30, None, "ptt"),
+    ("3PL-DRP", "Dropship Partner (3PL)", "warehouse", "Bursa", 5, None, "mng"),
 ]
+# Kadıköy is also a pickup point; the 3PL is run by the ERP (its packages wait for a remote action).
+PICKUP_LOCATION = FIRST_LOCATION
+REMOTE_LOCATION = "3PL-DRP"
+# Only the 3PL has it: its orders are planned there.
+DROPSHIP = ("DRP-500-OAK", "Oak Side Table (dropship)", "8690000000127")
+# code, name, invoice_required
+CHANNELS = [("Web", "Web shop", False), ("Marketplace", "Marketplace", False), ("B2B", "Business orders", True)]
 
 PRODUCTS = [
     ("TSH-001-BLK-M", "Basic T-Shirt, Black, M", "8690000000011"),
@@ -63,30 +74,41 @@ CUSTOMERS = [
     ("Can", "Öztürk", "Alsancak Mah. Kıbrıs Şehitleri Cad. 40", "İzmir"),
 ]
 
-# The path from a fresh waiting package to each demo state, as (command, input) steps.
-PATHS: list[tuple[str, list[tuple[str, dict]]]] = [
-    ("waiting", []),
-    ("waiting", []),
-    ("waiting", []),
-    ("preparing", [("PKG_STATE_TRANSITION", {})]),
-    ("preparing", [("PKG_STATE_TRANSITION", {})]),
-    ("ready_for_packaging", [("PKG_STATE_TRANSITION", {}), ("PKG_STATE_TRANSITION", {})]),
-    ("packed", [("COMPLETE_PACKAGING", {})]),
-    ("packed", [("COMPLETE_PACKAGING", {})]),
-    ("shipped", [("COMPLETE_PACKAGING", {}), ("SHIP", {})]),
-    ("delivered", [("COMPLETE_PACKAGING", {}), ("SHIP", {}), ("UPDATE_SHIPMENT_STATUS", {"delivered_status": True})]),
+S = PackageStatus
+Step = tuple[str, dict, PackageStatus | None]  # command, input, destination when the command has several
+SHIPPED: list[Step] = [("COMPLETE_PACKAGING", {}, None), ("SHIP", {}, None)]
+# The path from a fresh package to each demo state, and what is special about its order; at every store.
+PATHS: list[tuple[str, list[Step], dict]] = [
+    ("waiting", [], {}),
+    ("waiting", [], {}),
+    ("waiting", [], {}),
+    ("preparing", [("PKG_STATE_TRANSITION", {}, None)], {}),
+    ("preparing", [("PKG_STATE_TRANSITION", {}, None)], {}),
+    ("ready_for_packaging", [("PKG_STATE_TRANSITION", {}, None), ("PKG_STATE_TRANSITION", {}, None)], {}),
+    ("waiting_cargo_label", [("COMPLETE_PACKAGING_WITHOUT_SHIPMENT", {}, None), ("SHIPMENT_ORDER", {}, None)], {}),
+    ("packed", [("COMPLETE_PACKAGING", {}, None)], {}),
+    ("packed", [("COMPLETE_PACKAGING", {}, None)], {}),
+    ("waiting_invoice", [("COMPLETE_PACKAGING", {}, None)], {"channel": "B2B"}),
+    ("shipped", SHIPPED, {}),
+    ("delivered", [*SHIPPED, ("UPDATE_SHIPMENT_STATUS", {}, S.DELIVERED)], {}),
+    ("attempted_delivery", [*SHIPPED, ("UPDATE_SHIPMENT_STATUS", {}, S.ATTEMPTED_DELIVERY)], {}),
+    ("delivery_failed", [*SHIPPED, ("UPDATE_SHIPMENT_STATUS", {}, S.DELIVERY_FAILED)], {}),
+    ("blocked", [("BLOCK", {}, None)], {}),
+    ("cancellation_waiting", [("REQUEST_CANCELLATION", {}, None)], {}),
+    ("cancelled", [("REQUEST_CANCELLATION", {}, None), ("CONFIRM_CANCELLATION", {}, None)], {}),
+    ("needs_rescheduling", [("REFUSE_WITH_DENIAL_REASON", {"denial_reason": "first"}, None)], {}),
+    ("packed_for_refund", [("PACKED_FOR_REFUND", {}, None)], {}),
+    ("out_of_stock", [("DETECTED_OUT_OF_STOCK_ITEM", {"package_items": "all"}, S.OUT_OF_STOCK)], {}),
+    ("wrong_product", [("DETECTED_OUT_OF_STOCK_ITEM", {"package_items": "all"}, S.WRONG_PRODUCT)], {}),
+]
+# Only where the demo has a pickup point (Kadıköy): collected orders.
+PICKUP_PATHS: list[tuple[str, list[Step], dict]] = [
+    ("ready_for_pickup", [("COMPLETE_PACKAGING", {}, None), ("READY_FOR_PICKUP", {}, None)], {}),
     (
-        "attempted_delivery",
-        [
-            ("COMPLETE_PACKAGING", {}),
-            ("SHIP", {}),
-            ("UPDATE_SHIPMENT_STATUS", {"delivered_status": False, "status": "attempted_delivery"}),
-        ],
+        "delivered",
+        [("COMPLETE_PACKAGING", {}, None), ("READY_FOR_PICKUP", {}, None), ("SELF_SERVICE_DELIVERY", {}, None)],
+        {},
     ),
-    ("blocked", [("BLOCK", {})]),
-    ("needs_rescheduling", [("REFUSE_WITH_DENIAL_REASON", {"denial_reason": "first"})]),
-    ("packed_for_refund", [("PACKED_FOR_REFUND", {})]),
-    ("out_of_stock", [("DETECTED_OUT_OF_STOCK_ITEM", {"package_items": "all"})]),
 ]
 
 
@@ -104,6 +126,12 @@ def seed_demo(password: str | None = None) -> bool:
                 set_password(username=username, password=password)
         return False
     password = password or DEMO_PASSWORD
+    upsert_sales_channels(
+        rows=[
+            parse(SalesChannelRow, {"code": code, "name": name, "invoice_required": invoiced})
+            for code, name, invoiced in CHANNELS
+        ]
+    )
     for erp_code, name, kind, city, priority, max_quota, cargo in LOCATIONS:
         add_location(
             erp_code=erp_code,
@@ -113,11 +141,14 @@ def seed_demo(password: str | None = None) -> bool:
             priority=priority,
             max_quota=max_quota,
             default_cargo_company_code=cargo,
+            is_pickup_location=erp_code == PICKUP_LOCATION,
+            remote_fulfilment=erp_code == REMOTE_LOCATION,
         )
-    for sku, name, barcode in [*PRODUCTS, LIMITED]:
+    for sku, name, barcode in [*PRODUCTS, LIMITED, DROPSHIP]:
         add_product(sku=sku, name=name, barcode=barcode)
-    set_stock(location_erp_code=FIRST_LOCATION, sku=LIMITED[0], quantity=3)
-    for index, (erp_code, *_rest) in enumerate(LOCATIONS):
+    set_stock(location_erp_code=FIRST_LOCATION, sku=LIMITED[0], quantity=5)
+    set_stock(location_erp_code=REMOTE_LOCATION, sku=DROPSHIP[0], quantity=40)
+    for index, (erp_code, *_rest) in enumerate(LOCATIONS[:-1]):
         for number, (sku, _name, _barcode) in enumerate(PRODUCTS):
             # Every location lacks a few products, so planning has choices to make.
             if (index + number) % 4 != 3:
@@ -132,6 +163,7 @@ def seed_demo(password: str | None = None) -> bool:
         location_codes=[FIRST_LOCATION],
     )
     _demo_orders()
+    _demo_dropship_orders()
     _demo_transfers()
     return True
 
@@ -142,22 +174,39 @@ def _demo_orders() -> None:
     sequence = 0
     for location in locations[:4]:
         skus = _skus_in_stock(location)
-        for index, (state, steps) in enumerate(PATHS):
+        paths = PATHS + (PICKUP_PATHS if location.erp_code == PICKUP_LOCATION else [])
+        for index, (state, steps, fields) in enumerate(paths):
             sequence += 1
             first, last, street, city = CUSTOMERS[sequence % len(CUSTOMERS)]
             lines = [(skus[(sequence + offset) % len(skus)], 1) for offset in range(1 + index % 3)]
-            if state == "out_of_stock" and location.erp_code == FIRST_LOCATION:
+            if state in ("out_of_stock", "wrong_product") and location.erp_code == FIRST_LOCATION:
                 lines = [(LIMITED[0], 1)]
+            pickup = {}
+            if (state, steps, fields) in PICKUP_PATHS:
+                pickup = {"delivery_type": "pickup", "pickup_location_code": PICKUP_LOCATION, "pickup_code": "4711"}
             result = create_order(
                 number=f"{100200 + sequence}",
-                channel="Web" if sequence % 3 else "Marketplace",
+                channel=fields.get("channel") or ("Web" if sequence % 3 else "Marketplace"),
                 customer={"first_name": first, "last_name": last, "email": f"{_ascii(first).lower()}@example.com"},
                 shipping_address={"line": street, "city": city},
                 lines=lines,
                 prefer_location_id=location.id,
+                **pickup,
             )
-            for command, parameters in steps:
-                _run(result.package_ids[0], command, parameters, denial_reason_id)
+            for command, parameters, to in steps:
+                _run(result.package_ids[0], command, parameters, denial_reason_id, to=to)
+
+
+def _demo_dropship_orders() -> None:
+    """Orders of a product only the 3PL has: planned there, they wait for the ERP's remote action."""
+    for number in ("100800", "100801"):
+        create_order(
+            number=number,
+            channel="Web",
+            customer={"first_name": "Ece", "last_name": "Arslan", "email": "ece@example.com"},
+            shipping_address={"line": "Nilüfer Cad. 8", "city": "Bursa"},
+            lines=[(DROPSHIP[0], 1)],
+        )
 
 
 def _demo_transfers() -> None:
@@ -207,13 +256,14 @@ def _skus_in_stock(location: StockLocation) -> list[str]:
     )
 
 
-def _run(package_id: int, command: str, parameters: dict, denial_reason_id: int | None) -> None:
+def _run(
+    package_id: int, command: str, parameters: dict, denial_reason_id: int | None, *, to: PackageStatus | None
+) -> None:
     status = db.session.scalar(select(Package.status).where(Package.id == package_id))
-    transition = db.session.scalars(
-        select(Transition)
-        .where(Transition.command == command, Transition.source_state == status)
-        .order_by(Transition.id)
-    ).first()
+    query = select(Transition).where(Transition.command == command, Transition.source_state == status)
+    if to is not None:
+        query = query.where(Transition.destination_state == to)
+    transition = db.session.scalars(query.order_by(Transition.id)).first()
     if transition is None:
         raise RuntimeError(f"demo: no {command} from {PackageStatus(status).slug}")
     parameters = dict(parameters)

@@ -6,13 +6,27 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import select
+
 from ..actors import Actor
 from ..extensions import db
-from ..models import OutboxEvent, Package, TransferLog, TransferOrder, TransferTransition, Transition, TransitionLog
+from ..models import (
+    Order,
+    OutboxEvent,
+    Package,
+    StockLocation,
+    TransferLog,
+    TransferOrder,
+    TransferTransition,
+    Transition,
+    TransitionLog,
+)
+from ..representations import order_cancellation as order_cancellation_representation
 from ..representations import package as package_representation
+from ..representations import stock_location as location_representation
 from ..representations import transfer as transfer_representation
-from ..selectors.transitions import commands_by_state, transfer_commands_by_state
-from ..states import Visibility
+from ..selectors.transitions import commands_by_state, runnable, transfer_commands_by_state
+from ..states import PackageStatus, Visibility
 
 
 def log_transition(
@@ -88,6 +102,16 @@ def _add_event(event_type: str, payload: dict[str, Any], **owner: int) -> None:
     )
 
 
+def emit_location_events(events: Iterable[tuple[str, StockLocation]]) -> None:
+    """`stock_location.created` / `stock_location.updated` rows: the location as the API shows it now."""
+    events = list(events)
+    if not events:
+        return
+    db.session.flush()
+    for event_type, location in events:
+        _add_event(event_type, location_representation(location), stock_location_id=location.id)
+
+
 def emit_events(events: Iterable[tuple[str, Package]]) -> None:
     """Outbox rows whose payload is the package as the API shows it to integrators now."""
     events = list(events)
@@ -98,7 +122,7 @@ def emit_events(events: Iterable[tuple[str, Package]]) -> None:
     payloads: dict[int, dict[str, Any]] = {}
     for event_type, package in events:
         if package.id not in payloads:
-            payloads[package.id] = package_representation(package, commands[package.status])
+            payloads[package.id] = package_representation(package, runnable(commands[package.status], package))
         _add_event(event_type, payloads[package.id], package_id=package.id)
 
 
@@ -107,3 +131,22 @@ def status_events(package: Package) -> list[tuple[str, Package]]:
         ("package.status.transitioned", package),
         (f"package.status.{package.state.slug}", package),
     ]
+
+
+def emit_order_event(event_type: str, order: Order, packages: list[Package], changed: list[int]) -> None:
+    """An order-level event (`order.cancellation_requested`): the order and each package's status now.
+
+    Filed under the first package it changed, so it goes out in order with that package's events."""
+    db.session.flush()
+    _add_event(event_type, order_cancellation_representation(order, packages), package_id=changed[0])
+
+
+def status_before(package_id: int, status: PackageStatus) -> PackageStatus:
+    """The status the package had when it last entered `status` (from the transition log)."""
+    before = db.session.scalar(
+        select(TransitionLog.from_status)
+        .where(TransitionLog.package_id == package_id, TransitionLog.to_status == status)
+        .order_by(TransitionLog.id.desc())
+        .limit(1)
+    )
+    return PackageStatus(before or PackageStatus.WAITING)

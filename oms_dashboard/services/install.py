@@ -21,7 +21,19 @@ from ..states import Visibility
 
 ALL = [Visibility.THIRD_PARTY, Visibility.OMS_WEB, Visibility.INSTORE]
 OFFICE = [Visibility.THIRD_PARTY, Visibility.OMS_WEB]
+STORE = [Visibility.THIRD_PARTY, Visibility.INSTORE]
 OPEN_FOR_PACKING = [S.WAITING, S.PREPARING, S.READY_FOR_PACKAGING]
+# DESIGN §4.1: what a cancellation request may still stop.
+CANCELLABLE = [
+    S.WAITING,
+    S.WAITING_REMOTE_ACTION,
+    S.PREPARING,
+    S.BLOCKED,
+    S.READY_FOR_PACKAGING,
+    S.WAITING_FOR_TRANSFER,
+]
+WAITING_FOR_STOCK = [S.OUT_OF_STOCK, S.WRONG_PRODUCT, S.NEEDS_RESCHEDULING]
+DELIVERY_UNDER_WAY = [S.SHIPPED, S.ATTEMPTED_DELIVERY, S.DELIVERY_FAILED]
 PREVIOUS_STATE_SLUG = "previous_state"
 
 
@@ -57,6 +69,7 @@ DEFAULT_TRANSITIONS = [
     DefaultTransition(
         "DETECTED_OUT_OF_STOCK_ITEM", "Product Not Found / Wrong Product", OPEN_FOR_PACKING, S.OUT_OF_STOCK, ALL
     ),
+    DefaultTransition("DETECTED_OUT_OF_STOCK_ITEM", "Defective Product Found", OPEN_FOR_PACKING, S.WRONG_PRODUCT, ALL),
     DefaultTransition(
         "DETECTED_OUT_OF_STOCK_ITEM_ADVANCED",
         "Product Not Found / Wrong Product (Keep Package)",
@@ -65,9 +78,13 @@ DEFAULT_TRANSITIONS = [
         OFFICE,
         same_state=True,
     ),
-    DefaultTransition("REPACK", "Reschedule", [S.OUT_OF_STOCK, S.NEEDS_RESCHEDULING], S.WAITING, ALL),
+    DefaultTransition("REPACK", "Reschedule", [S.OUT_OF_STOCK, S.WRONG_PRODUCT, S.NEEDS_RESCHEDULING], S.WAITING, ALL),
     DefaultTransition(
-        "PACKED_FOR_REFUND", "Packed for Refund", [S.WAITING, S.OUT_OF_STOCK], S.PACKED_FOR_REFUND, OFFICE
+        "PACKED_FOR_REFUND",
+        "Packed for Refund",
+        [S.WAITING, S.OUT_OF_STOCK, S.WRONG_PRODUCT],
+        S.PACKED_FOR_REFUND,
+        ALL,  # seed 002: run from the store screens
     ),
     DefaultTransition(
         "REFUSE_WITH_DENIAL_REASON",
@@ -83,12 +100,30 @@ DEFAULT_TRANSITIONS = [
     DefaultTransition("SHIP", "Ship", [S.PACKED], S.SHIPPED, ALL),
     DefaultTransition("SHIP_ADVANCED", "Advanced Ship", [S.PACKED], S.SHIPPED, ALL),
     DefaultTransition(
-        "UPDATE_SHIPMENT_STATUS",
-        "Update Shipment Status",
-        [S.SHIPPED, S.ATTEMPTED_DELIVERY, S.DELIVERY_FAILED],
-        S.DELIVERED,
-        OFFICE,
+        "SHIP_WITHOUT_SHIPMENT_INTEGRATION", "Ship without Shipment Integration", [S.PACKED], S.SHIPPED, ALL
     ),
+    DefaultTransition(
+        "SHIPMENT_ORDER", "Shipment Order", [S.PACKED, S.WAITING_CARGO_LABEL], S.WAITING_CARGO_LABEL, ALL
+    ),
+    DefaultTransition("UPDATE_SHIPMENT_LABEL", "Shipping Label Received", [S.WAITING_CARGO_LABEL], S.PACKED, OFFICE),
+    DefaultTransition(
+        "UPDATE_SHIPMENT_LABEL", "Update Shipping Label", [S.PACKED, S.SHIPPED], None, OFFICE, same_state=True
+    ),
+    # Seed 003: run from the store screens. One transition per outcome, so each names where it leads.
+    DefaultTransition("UPDATE_SHIPMENT_STATUS", "Delivered", DELIVERY_UNDER_WAY, S.DELIVERED, ALL),
+    DefaultTransition(
+        "UPDATE_SHIPMENT_STATUS", "Delivery Attempted", [S.SHIPPED, S.DELIVERY_FAILED], S.ATTEMPTED_DELIVERY, ALL
+    ),
+    DefaultTransition(
+        "UPDATE_SHIPMENT_STATUS", "Delivery Failed", [S.SHIPPED, S.ATTEMPTED_DELIVERY], S.DELIVERY_FAILED, ALL
+    ),
+    DefaultTransition("READY_FOR_PICKUP", "Ready for Pickup", [S.PACKED], S.READY_FOR_PICKUP, ALL),
+    DefaultTransition("SELF_SERVICE_DELIVERY", "Handed to the Customer", [S.READY_FOR_PICKUP], S.DELIVERED, ALL),
+    DefaultTransition("REQUEST_CANCELLATION", "Request Cancellation", CANCELLABLE, S.CANCELLATION_WAITING, OFFICE),
+    DefaultTransition("CONFIRM_CANCELLATION", "Confirm Cancellation", [S.CANCELLATION_WAITING], S.CANCELLED, ALL),
+    DefaultTransition("REJECT_CANCELLATION", "Reject Cancellation", [S.CANCELLATION_WAITING], None, ALL),
+    # Nothing is held anywhere for a package waiting for stock: it is cancelled without asking the store.
+    DefaultTransition("CANCEL_PACKAGE", "Cancel", WAITING_FOR_STOCK, S.CANCELLED, OFFICE),
     DefaultTransition(
         "UPDATE_SHIPMENT_INFO",
         "Update Shipment Info",
@@ -100,16 +135,16 @@ DEFAULT_TRANSITIONS = [
     DefaultTransition(
         "MANUAL_PLANNING",
         "Manual Planning",
-        [S.WAITING, S.PREPARING, S.NEEDS_RESCHEDULING, S.OUT_OF_STOCK],
+        [S.WAITING, S.PREPARING, S.NEEDS_RESCHEDULING, S.OUT_OF_STOCK, S.WRONG_PRODUCT],
         S.CANCELLED,
         OFFICE,
     ),
+    DefaultTransition("UPDATE_INVOICE", "Invoice Issued", [S.WAITING_INVOICE], S.PACKED, OFFICE),
     DefaultTransition(
         "UPDATE_INVOICE",
         "Update Invoice",
         [
             S.PACKED,
-            S.WAITING_INVOICE,
             S.READY_FOR_PICKUP,
             S.SHIPPED,
             S.ATTEMPTED_DELIVERY,
@@ -122,12 +157,17 @@ DEFAULT_TRANSITIONS = [
     ),
 ]
 
-# Transfer transitions: (command, label, sources, destination, side of the transfer that runs it).
+# Transfer transitions: (command, label, sources, destination, side of the transfer that runs it[, visibility]);
+# without a visibility, every kind of caller. TRANSFER_ITEMS_NOT_FOUND keeps the transfer waiting when some of
+# its items remain (it goes out of stock when every item is listed); TRANSFER_CANCEL is the office's (DESIGN §4).
 DEFAULT_TRANSFER_TRANSITIONS = [
     ("TRANSFER_READY_FOR_DISPATCH", "Ready for Dispatch", [T.WAITING], T.READY_TO_SHIPMENT, "source"),
     ("TRANSFER_DISPATCH", "Dispatch", [T.WAITING, T.READY_TO_SHIPMENT], T.IN_TRANSIT, "source"),
     ("TRANSFER_DELIVERED", "Delivered", [T.IN_TRANSIT], T.TRANSFERRED, "destination"),
     ("TRANSFER_OUT_OF_STOCK", "Product Not Found", [T.WAITING], T.OUT_OF_STOCK, "source"),
+    ("TRANSFER_ORDER_ADVANCED", "Transfer Order Advanced", [T.WAITING], T.READY_TO_SHIPMENT, "source"),
+    ("TRANSFER_ITEMS_NOT_FOUND", "Product for Transfer Not Found & Wrong Product", [T.WAITING], T.WAITING, "source"),
+    ("TRANSFER_CANCEL", "Cancel Transfer", [T.WAITING, T.READY_TO_SHIPMENT], T.CANCELLED, "either", OFFICE),
 ]
 
 DEFAULT_DENIAL_REASONS = [
@@ -178,10 +218,10 @@ def default_transfer_transition_rows() -> list[dict]:
             "command": command,
             "source_state": source.value,
             "destination_state": destination.value,
-            "ui_visibility": [visibility.value for visibility in ALL],
+            "ui_visibility": [visibility.value for visibility in (shown[0] if shown else ALL)],
             "config": {"side": side},
         }
-        for command, label, sources, destination, side in DEFAULT_TRANSFER_TRANSITIONS
+        for command, label, sources, destination, side, *shown in DEFAULT_TRANSFER_TRANSITIONS
         for source in sources
     ]
 

@@ -11,10 +11,11 @@ from collections.abc import Sequence
 from ..actors import Actor
 from ..database import next_in_sequence
 from ..extensions import db
+from ..locking import Rank, ledger
 from ..models import Discrepancy, Order, OrderItem, Package, PackageItem, StockLocation
 from ..states import DiscrepancyReason, PackageStatus
 from .planning import PlannedGroup
-from .stock import add_reservations, adjust_quota, write_off
+from .stock import add_reservations, change_quota, write_off
 from .transfer_orders import create_transfer
 
 
@@ -26,12 +27,12 @@ def set_package_status(package: Package, status: PackageStatus, *, location: Sto
     if new_location.id == old_location_id:
         delta = int(status.holds_quota) - int(old_status.holds_quota)
         if delta:
-            adjust_quota(old_location_id, delta)
+            change_quota(old_location_id, delta)
     else:
         if old_status.holds_quota:
-            adjust_quota(old_location_id, -1)
+            change_quota(old_location_id, -1)
         if status.holds_quota:
-            adjust_quota(new_location.id, +1)
+            change_quota(new_location.id, +1)
         package.stock_location = new_location
     package.status = status
     for item in package.items:
@@ -41,7 +42,7 @@ def set_package_status(package: Package, status: PackageStatus, *, location: Sto
 
 def next_package_number(order: Order) -> str:
     """`<order number>P<n>`; the counter is bumped in the database so concurrent commands never collide."""
-    return f"{order.number}P{next_in_sequence(Order.package_sequence, order.id)}"
+    return f"{order.number}P{next_in_sequence(Order.package_sequence, order.id, Rank.ORDER)}"
 
 
 def create_package(
@@ -54,9 +55,16 @@ def create_package(
     ]
     db.session.add(package)
     db.session.flush()
+    ledger().own((Rank.PACKAGE, package.id))
     if status.holds_quota:
-        adjust_quota(location.id, +1)
+        change_quota(location.id, +1)
     return package
+
+
+def ready_status(location: StockLocation) -> PackageStatus:
+    """Where a package whose items are all at its location starts: Pending, or Waiting Remote Action at a
+    location the ERP runs itself (a 3PL or dropship partner, `remote_fulfilment`)."""
+    return PackageStatus.WAITING_REMOTE_ACTION if location.remote_fulfilment else PackageStatus.WAITING
 
 
 def create_planned_package(*, order: Order, group: PlannedGroup, actor: Actor) -> Package:
@@ -64,7 +72,7 @@ def create_planned_package(*, order: Order, group: PlannedGroup, actor: Actor) -
 
     It waits for its transfer orders when some items come from other locations.
     """
-    status = PackageStatus.WAITING_FOR_TRANSFER if group.transfers else PackageStatus.WAITING
+    status = PackageStatus.WAITING_FOR_TRANSFER if group.transfers else ready_status(group.location)
     package = create_package(order=order, location=group.location, status=status, order_items=group.order_items)
     add_reservations(
         (item.id, group.stock_ids[item.order_item_id])
@@ -86,7 +94,7 @@ def report_missing(
 ) -> None:
     """Items not found (or wrong) at a location: a discrepancy record, which keeps planning from
     sending them back there, and the units written off that location's stock."""
-    for item in items:
+    for item in sorted(items, key=lambda item: item.product_id):  # the lock order of stock rows
         db.session.add(
             Discrepancy(
                 package_id=package.id,

@@ -11,8 +11,9 @@ The one planning function the rest of the code calls. In order:
 A rule chooses among the active locations it selects that meet its conditions (SELECT_BY_QUOTA,
 SAME_CITY), ranked by its order_by keys. An item is never planned to (or transferred from) a
 location that reported it not found or wrong. Planning reserves as it chooses, with conditional
-UPDATEs, and locks the row of a location whose quota it relies on, so two orders racing for the
-last unit or the last quota slot cannot both get it: the loser sees the change and chooses again.
+UPDATEs in the lock order, so two orders racing for the last unit cannot both get it: the loser
+sees the change and chooses again. The last quota slot is claimed at commit (see `stock.py`): the
+loser of that race runs its whole transaction again and then sees the location full.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Discrepancy, DistributionScenario, Order, OrderItem, Stock, StockLocation
 from ..scenarios import DEFAULT_SCENARIO, Rule, ScenarioDefinition
-from .stock import try_reserve, unreserve
+from ..text import field_text
+from .stock import StockRow, hold_to_max_quota, pending_quota, try_reserve, unreserve
 
 _ROUNDS = 5  # re-reads after losing a race, per rule, before the rule gives up
 
@@ -85,6 +87,14 @@ def plan_items(*, order: Order, order_items: Sequence[OrderItem], prefer_locatio
     return Plan(groups=merge_groups(groups), unplanned=remaining)
 
 
+def plan_for_order(*, order: Order, order_items: Sequence[OrderItem], prefer_location_id: int | None = None) -> Plan:
+    """Plan by the distribution scenario; a store-pickup order's items all go to its pickup location,
+    reserved there or brought in by transfer."""
+    if order.delivery_type == "pickup" and order.pickup_location is not None:
+        return plan_transfers(order=order, destination=order.pickup_location, order_items=order_items)
+    return plan_items(order=order, order_items=order_items, prefer_location_id=prefer_location_id)
+
+
 def plan_transfers(*, order: Order, destination: StockLocation, order_items: Sequence[OrderItem]) -> Plan:
     """Bring items to a fixed location: reserved there when it has them, else transferred in."""
     world = _World(order, list(order_items), include_location_ids={destination.id})
@@ -133,13 +143,13 @@ class _World:
     def __init__(self, order: Order, items: list[OrderItem], include_location_ids: set[int] | None = None):
         self.order = order
         self.scenario = active_scenario()
-        self.city = city_key((order.shipping_address or {}).get("city", ""))
+        self.city = city_key(field_text(order.shipping_address, "city"))  # old rows may hold anything
         self.product_ids = {item.product_id for item in items}
         self.include_location_ids = include_location_ids or set()
         self.excluded: dict[int, set[int]] = defaultdict(set)
         for order_item_id, location_id in db.session.execute(
             select(Discrepancy.order_item_id, Discrepancy.stock_location_id).where(
-                Discrepancy.order_item_id.in_([item.id for item in items])
+                Discrepancy.order_item_id.in_([item.id for item in items]), Discrepancy.cleared_date.is_(None)
             )
         ):
             self.excluded[order_item_id].add(location_id)
@@ -163,6 +173,9 @@ class _World:
         ):
             self.available[location_id][product_id] = units
             self.stock_ids[location_id][product_id] = stock_id
+
+    def stock_row(self, location_id: int, product_id: int) -> StockRow:
+        return StockRow(self.stock_ids[location_id][product_id], location_id, product_id)
 
     def location(self, location_id: int) -> StockLocation:
         return self.locations.get(location_id) or db.session.get(StockLocation, location_id)
@@ -217,7 +230,8 @@ def _candidates(world: _World, rule: Rule) -> list[StockLocation]:
 
 
 def _has_quota(location: StockLocation) -> bool:
-    return location.max_quota is None or location.quota < location.max_quota
+    """Room for one more package, counting the ones this transaction already placed there."""
+    return location.max_quota is None or location.quota + pending_quota(location.id) < location.max_quota
 
 
 def _ranked(
@@ -307,47 +321,36 @@ def _transfer_choice(world: _World, destination: StockLocation, items: list[Orde
 
 
 def _claim_groups(world: _World, rule: Rule | None, choices: list[_Choice]) -> list[PlannedGroup] | None:
-    """Reserve every unit of the choices (and check the quota under a row lock), or nothing."""
-    reserved: list[tuple[int, int]] = []
+    """Reserve every unit of the choices, stock row by stock row in the lock order, or nothing.
 
-    def reserve(location_id: int, items: list[OrderItem]) -> dict[int, int] | None:
-        stock_ids = world.stock_ids.get(location_id, {})
-        units = Counter(item.product_id for item in items)
-        for product_id in sorted(units, key=lambda product: stock_ids.get(product, 0)):  # one lock order
-            stock_id = stock_ids.get(product_id)
-            if stock_id is None or not try_reserve(stock_id, units[product_id]):
-                return None
-            reserved.append((stock_id, units[product_id]))
-        return {item.id: stock_ids[item.product_id] for item in items}
-
-    groups = []
+    Choices planned on free quota (SELECT_BY_QUOTA) claim it at commit: `hold_to_max_quota` makes
+    the quota increase conditional there, and a transaction that finds the slot gone runs again.
+    """
+    units: Counter[StockRow] = Counter()
     for choice in choices:
-        if rule is not None and "SELECT_BY_QUOTA" in rule.conditions and not _quota_still_free(choice.location.id):
-            break
-        local = reserve(choice.location.id, choice.items)
-        transfers = []
-        for source, moved in choice.transfers:
-            at_source = reserve(source.id, moved)
-            if at_source is None:
-                break
-            transfers.append(PlannedTransfer(source, moved, at_source))
-        if local is None or len(transfers) < len(choice.transfers):
-            break
-        all_items = choice.items + [item for _, moved in choice.transfers for item in moved]
-        groups.append(PlannedGroup(choice.location, all_items, local, transfers))
-    else:
-        return groups
-    for stock_id, units in reserved:  # lost a race: give back what this attempt took
-        unreserve(stock_id, units)
-    return None
+        for location, items in [(choice.location, choice.items), *choice.transfers]:
+            for item in items:
+                units[world.stock_row(location.id, item.product_id)] += 1
+    taken: list[StockRow] = []
+    for row in sorted(units, key=lambda row: (row.location_id, row.product_id)):
+        if not try_reserve(row, units[row]):
+            for done in taken:  # lost a race: give back what this attempt took
+                unreserve(done, units[done])
+            return None
+        taken.append(row)
+    if rule is not None and "SELECT_BY_QUOTA" in rule.conditions:
+        for choice in choices:
+            hold_to_max_quota(choice.location.id)
 
+    def stock_ids(location: StockLocation, items: list[OrderItem]) -> dict[int, int]:
+        return {item.id: world.stock_row(location.id, item.product_id).id for item in items}
 
-def _quota_still_free(location_id: int) -> bool:
-    """Re-read the quota under a row lock: a concurrent order may just have taken the last slot."""
-    location = db.session.scalars(
-        select(StockLocation)
-        .where(StockLocation.id == location_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    return _has_quota(location)
+    return [
+        PlannedGroup(
+            choice.location,
+            choice.items + [item for _, moved in choice.transfers for item in moved],
+            stock_ids(choice.location, choice.items),
+            [PlannedTransfer(source, moved, stock_ids(source, moved)) for source, moved in choice.transfers],
+        )
+        for choice in choices
+    ]

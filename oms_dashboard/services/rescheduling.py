@@ -1,4 +1,4 @@
-"""`flask oms reschedule`: retry the packages waiting for stock (run it from cron)."""
+"""`flask oms reschedule`, and the worker every OMS_RESCHEDULE_MINUTES: retry the packages waiting for stock."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ..models import Package, PackageItem, Transition
 from ..states import PackageStatus
 from .commands import run_command
 
-WAITING_FOR_STOCK = (PackageStatus.OUT_OF_STOCK, PackageStatus.NEEDS_RESCHEDULING)
+WAITING_FOR_STOCK = (PackageStatus.OUT_OF_STOCK, PackageStatus.WRONG_PRODUCT, PackageStatus.NEEDS_RESCHEDULING)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..actors import Actor
 from ..database import next_in_sequence
 from ..extensions import db
+from ..locking import Rank
 from ..models import Package, TransferItem, TransferOrder
 from ..states import TransferStatus
 from .history import emit_transfer_events, log_transfer
@@ -14,13 +15,13 @@ from .stock import add_reservations
 
 def next_transfer_number(package: Package) -> str:
     """`<package number>T<n>`, counted in the database like package numbers."""
-    return f"{package.number}T{next_in_sequence(Package.transfer_sequence, package.id)}"
+    return f"{package.number}T{next_in_sequence(Package.transfer_sequence, package.id, Rank.PACKAGE)}"
 
 
 def create_transfer(*, package: Package, planned: PlannedTransfer, actor: Actor) -> TransferOrder:
     """A waiting transfer from `planned.source` to the package's location; its units stay reserved at the source.
 
-    Logged and announced (`transfer.status.created`) here, whichever command or order made it.
+    Logged and announced (`transfer.created`, and `transfer.status.created` as Akinon names it) here, whichever command or order made it.
     """
     items_by_order_item = {item.order_item_id: item for item in package.items}
     moving = [items_by_order_item[order_item.id] for order_item in planned.order_items]
@@ -41,5 +42,6 @@ def create_transfer(*, package: Package, planned: PlannedTransfer, actor: Actor)
     add_reservations((item.id, planned.stock_ids[item.order_item_id]) for item in moving)
     db.session.flush()
     log_transfer(transfer=transfer, from_state=None, command="TRANSFER_CREATED", actor=actor)
-    emit_transfer_events([("transfer.status.created", transfer)])
+    # `transfer.created` is our name for it; Akinon's integrations listen for `transfer.status.created`.
+    emit_transfer_events([("transfer.created", transfer), ("transfer.status.created", transfer)])
     return transfer

@@ -11,7 +11,9 @@ from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..actors import Actor
-from ..services.accounts import authenticate
+from ..errors import AppError
+from ..services.accounts import end_sessions
+from ..services.authentication import authenticate
 from .htmx import redirect_to
 
 auth_blueprint = Blueprint("auth", __name__)
@@ -57,21 +59,31 @@ def login():
     if current_user.is_authenticated:
         return redirect_to(url_for("locations.movements"))
     form = LoginForm()
-    status = 200
-    if form.validate_on_submit():
-        user = authenticate(username=form.username.data.strip(), password=form.password.data)
-        if user is not None:
-            login_user(user, remember=form.remember.data)
-            return redirect_to(_safe_next(request.args.get("next")) or url_for("locations.movements"))
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form)
+    try:
+        user = authenticate(
+            username=form.username.data.strip(), password=form.password.data, client_address=request.remote_addr
+        )
+    except AppError as refusal:  # throttled: 429 with Retry-After, shown on the form
+        return (
+            render_template("auth/login.html", form=form, error=refusal.message),
+            refusal.status_code,
+            refusal.headers,
+        )
+    if user is None:
         form.password.errors.append("Unknown username or wrong password.")
-        status = 401
-    return render_template("auth/login.html", form=form), status
+        return render_template("auth/login.html", form=form), 401
+    login_user(user, remember=form.remember.data)
+    return redirect_to(_safe_next(request.args.get("next")) or url_for("locations.movements"))
 
 
 @auth_blueprint.route("/logout", methods=["GET", "POST"])
 def logout():
     form = LogoutForm()
     if request.method == "POST" and form.validate_on_submit():
+        if current_user.is_authenticated:
+            end_sessions(user_id=current_user.id)  # copies of this user's cookies stop working too
         logout_user()
         flash("You are signed out.", "success")
         return redirect_to(url_for("auth.login"))

@@ -14,6 +14,7 @@ from ..states import PackageStatus
 from .auth import current_actor, require_login
 from .htmx import redirect_to, render, wants_fragment
 from .package_forms import CommandForm, build_form, needs_form
+from .params import PackageDetailQuery, PackageListQuery, page_query
 
 packages_blueprint = Blueprint("packages", __name__, url_prefix="/packages")
 packages_blueprint.before_request(require_login)
@@ -21,15 +22,6 @@ packages_blueprint.before_request(require_login)
 # The buttons at the top right of the detail page (seed 004), when the user may run them now.
 MAIN_BUTTONS = ["COMPLETE_PACKAGING", "SHIP", "REPACK"]
 NOT_OFFERED = "That action is not available for this package now."
-
-
-def _number_arg(name: str, *, default: int | None = None) -> int | None:
-    value = request.args.get(name, "").strip()
-    if not value:
-        return default
-    if not value.isdigit() or len(value) > 9:
-        raise AppError.field(name, "Must be a whole number.")
-    return int(value)
 
 
 @packages_blueprint.get("/")
@@ -40,24 +32,19 @@ def package_list():
         package_id = package_id_by_number(number=search, actor=actor)
         if package_id is not None:
             return redirect_to(url_for("packages.detail", package_id=package_id))
-    status = _number_arg("status")
-    if status is not None and status not in PackageStatus._value2member_map_:
-        raise AppError.field("status", f"Unknown package status: {status}.")
-    location_id = _number_arg("location")
-    location = visible_location(location_id=location_id, actor=actor) if location_id else None
-    filters = PackageFilters(status=status, stock_location_id=location_id, search=search or None)
+    query = page_query(PackageListQuery)
+    status = query.status
+    location = visible_location(location_id=query.location, actor=actor) if query.location else None
+    filters = PackageFilters(status=status, stock_location_id=query.location, search=search or None)
     listing = package_list_page(
-        filters=filters,
-        actor=actor,
-        page=max(1, _number_arg("page", default=1)),
-        page_size=current_app.config["PACKAGE_LIST_PAGE_SIZE"],
+        filters=filters, actor=actor, page=query.page, page_size=current_app.config["PACKAGE_LIST_PAGE_SIZE"]
     )
     return render(
         "packages/list.html",
         "packages/_list.html",
         listing=listing,
         location=location,
-        status=PackageStatus(status) if status is not None else None,
+        status=status,
         search=search,
         statuses=list(PackageStatus),
     )
@@ -75,14 +62,13 @@ def _render_detail(
     if action is not None and form is None and needs_form(action.command):
         form = build_form(action.command, package=detail.package)
     buttons = [transition for name in MAIN_BUTTONS if (transition := detail.command(name))]
-    if not detail.package.active_items:  # everything was replanned: nothing for Reschedule to do
-        buttons = [transition for transition in buttons if transition.command != "REPACK"]
     return render(
         "packages/detail.html",
         "packages/_package.html",
         http_status=status,
         detail=detail,
         package=detail.package,
+        actor=current_actor(),  # links only to what this user may open (templates/packages/_links.html)
         buttons=buttons,
         action=action,
         form=form,
@@ -95,7 +81,7 @@ def _render_detail(
 @packages_blueprint.get("/<id:package_id>")
 def detail(package_id: int):
     detail = package_detail(package_id=package_id, actor=current_actor())
-    action_id = _number_arg("action")
+    action_id = page_query(PackageDetailQuery).action
     action = next((t for t in detail.commands if t.id == action_id), None) if action_id else None
     error = NOT_OFFERED if action_id and action is None else None
     return _render_detail(detail, action=action, error=error, status=409 if error else 200)

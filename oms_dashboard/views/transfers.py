@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, request, url_for
 
 from ..errors import AppError
+from ..models import TransferOrder, TransferTransition
 from ..selectors.locations import visible_location
 from ..selectors.transfers import (
     TransferFilters,
@@ -18,9 +19,16 @@ from ..services.commands import run_transfer_command
 from ..states import TransferStatus
 from .auth import current_actor, require_login
 from .htmx import redirect_to, render, wants_fragment
+from .package_forms import CommandForm
+from .params import PackageDetailQuery, TransferListQuery, page_query
+from .transfer_forms import build_form, needs_form, show_service_errors
 
 transfers_blueprint = Blueprint("transfers", __name__, url_prefix="/transfers")
 transfers_blueprint.before_request(require_login)
+
+# The buttons beside the title (seed 004) when the user may run them now; every command is in Select Action.
+MAIN_BUTTONS = ["TRANSFER_READY_FOR_DISPATCH", "TRANSFER_DISPATCH", "TRANSFER_DELIVERED", "TRANSFER_OUT_OF_STOCK"]
+NOT_OFFERED = "That action is not available for this transfer now."
 
 # The statuses of the Transfer Location Movements screen (seed 004), in its order.
 MOVEMENT_STATUSES = [
@@ -49,58 +57,95 @@ def movements():
 @transfers_blueprint.get("/list")
 def transfer_list():
     actor = current_actor()
-    location_id = request.args.get("location", type=int)
-    direction = request.args.get("direction") if request.args.get("direction") in ("incoming", "outgoing") else None
-    status = request.args.get("status") or None
-    if status is not None and status not in TransferStatus._value2member_map_:
-        raise AppError.field("status", f"Unknown transfer state: {status}.")
-    location = visible_location(location_id=location_id, actor=actor) if location_id else None
-    filters = TransferFilters(status=status, location_id=location_id, direction=direction)
-    page = max(1, request.args.get("page", 1, type=int))
+    query = page_query(TransferListQuery)
+    location = visible_location(location_id=query.location, actor=actor) if query.location else None
+    status = query.status.value if query.status else None
+    filters = TransferFilters(status=status, location_id=query.location, direction=query.direction)
     size = current_app.config["PACKAGE_LIST_PAGE_SIZE"]
-    total, transfers = transfer_page(filters=filters, actor=actor, offset=(page - 1) * size, limit=size)
+    total, transfers = transfer_page(filters=filters, actor=actor, offset=(query.page - 1) * size, limit=size)
     return render(
         "transfers/list.html",
         "transfers/list.html",
         transfers=transfers,
         total=total,
         location=location,
-        direction=direction,
-        status=TransferStatus(status) if status else None,
+        direction=query.direction,
+        status=query.status,
     )
 
 
-def _render_detail(transfer_id: int, *, message: str | None = None, error: str | None = None, status: int = 200):
+def _render_detail(
+    transfer_id: int,
+    *,
+    action: TransferTransition | None = None,
+    form: CommandForm | None = None,
+    message: str | None = None,
+    error: str | None = None,
+    status: int = 200,
+):
     actor = current_actor()
     transfer = get_transfer(transfer_id=transfer_id, actor=actor, hide_other_locations=True)
+    commands = transfer_commands([transfer], actor)[transfer.id]
+    if action is not None and form is None and needs_form(action.command):
+        form = build_form(action.command, transfer=transfer)
     return render(
         "transfers/detail.html",
         "transfers/_transfer.html",
         http_status=status,
         transfer=transfer,
-        commands=transfer_commands([transfer], actor)[transfer.id],
+        actor=actor,
+        commands=commands,
+        buttons=[transition for transition in commands if transition.command in MAIN_BUTTONS],
+        action=action,
+        form=form,
+        needs_form=needs_form,
         history=transfer_history(transfer.id),
         message=message,
         error=error,
     )
 
 
+def _offered(transfer: TransferOrder, transition_id: int) -> TransferTransition | None:
+    return next((t for t in transfer_commands([transfer], current_actor())[transfer.id] if t.id == transition_id), None)
+
+
 @transfers_blueprint.get("/<id:transfer_id>")
 def detail(transfer_id: int):
-    return _render_detail(transfer_id)
+    transfer = get_transfer(transfer_id=transfer_id, actor=current_actor(), hide_other_locations=True)
+    action_id = page_query(PackageDetailQuery).action  # the Select Action choice, as a link sends it
+    action = _offered(transfer, action_id) if action_id else None
+    error = NOT_OFFERED if action_id and action is None else None
+    return _render_detail(transfer.id, action=action, error=error, status=409 if error else 200)
 
 
 @transfers_blueprint.post("/<id:transfer_id>/actions/<id:transition_id>")
 def run_action(transfer_id: int, transition_id: int):
     actor = current_actor()
     transfer = get_transfer(transfer_id=transfer_id, actor=actor, hide_other_locations=True)
+    action = _offered(transfer, transition_id)
+    if action is None:
+        # Someone else acted first, or the action was never offered here: say so, change nothing.
+        return _render_detail(transfer.id, error=NOT_OFFERED, status=409)
+    form = build_form(action.command, transfer=transfer, formdata=request.form)
+    if not form.validate():
+        return _render_detail(transfer.id, action=action, form=form, error="Check the form below.", status=422)
     try:
-        result = run_transfer_command(transfer_id=transfer.id, actor=actor, transition_id=transition_id)
-    except AppError as failure:
-        message = (
-            "That action is not available for this transfer now." if failure.status_code == 406 else failure.message
+        result = run_transfer_command(
+            transfer_id=transfer.id, actor=actor, transition_id=action.id, input_parameters=form.input_parameters()
         )
-        return _render_detail(transfer.id, error=message, status=failure.status_code)
+    except AppError as failure:
+        message = NOT_OFFERED if failure.status_code == 406 else failure.message
+        # Keep the form (and what was typed) open when it can be corrected and sent again.
+        retry = needs_form(action.command) and _offered(transfer, action.id) is not None
+        if retry and show_service_errors(form, failure.error):
+            message = "Check the form below."
+        return _render_detail(
+            transfer.id,
+            action=action if retry else None,
+            form=form if retry else None,
+            error=message,
+            status=failure.status_code,
+        )
     if wants_fragment():
         return _render_detail(transfer.id, message=result.message)
     flash(result.message, "success")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from ...extensions import db
-from ...models import Discrepancy, TransitionLog
+from ...models import Discrepancy
 from ...states import PackageStatus
 from .. import lookups
+from ..history import status_before
 from ..packages import set_package_status
 from ..stock import release_reservations
 from .core import CommandResult, CommandRun, handles
@@ -55,13 +56,7 @@ def packed_for_refund(run: CommandRun) -> CommandResult:
 
 @handles("UNBLOCK", NoInput)
 def unblock(run: CommandRun) -> CommandResult:
-    before_block = db.session.scalar(
-        select(TransitionLog.from_status)
-        .where(TransitionLog.package_id == run.package.id, TransitionLog.to_status == PackageStatus.BLOCKED)
-        .order_by(TransitionLog.id.desc())
-        .limit(1)
-    )
-    set_package_status(run.package, PackageStatus(before_block or PackageStatus.WAITING))
+    set_package_status(run.package, status_before(run.package.id, PackageStatus.BLOCKED))
     return run.done(_moved(run))
 
 
@@ -71,4 +66,7 @@ def update_invoice(run: CommandRun) -> CommandResult:
     package.invoice_number = run.inputs.invoice_number
     package.invoice_date = run.inputs.invoice_date
     package.invoice_url = run.inputs.invoice_url
-    return run.done(f"Invoice {package.invoice_number} recorded on package {package.number}.")
+    waiting = package.state is PackageStatus.WAITING_INVOICE
+    set_package_status(package, run.destination)  # Pending Invoice → Packaging Completed; else the same state
+    shippable = " It can ship now." if waiting else ""
+    return run.done(f"Invoice {package.invoice_number} recorded on package {package.number}.{shippable}")

@@ -2,7 +2,8 @@
 
 Order of checks: the package (404, 403), the transition (400, 406), the state guard inside
 the row lock (406), the input (400); then the effects, one transition-log row and the outbox
-events, and one commit. Any error rolls everything back.
+events, and one commit. Any error rolls everything back. Rows are locked in the order of
+`locking.py`: the package first.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from ...actors import Actor
 from ...database import run_in_transaction
 from ...errors import AppError
 from ...extensions import db
+from ...locking import Rank, lock_row
 from ...models import Package, PackageItem, Transition
+from ...selectors.transitions import runs_on
 from ...states import PackageStatus
 from ..history import emit_events, log_transition, status_events
 from .inputs import CommandInput, parse_input
@@ -105,7 +108,7 @@ def run_command(
     input_parameters = dict(input_parameters or {})
 
     def work() -> CommandResult:
-        package = _lock_package(package_id)
+        package = lock_package(package_id)
         if not actor.may_access(package.stock_location_id):
             raise AppError.forbidden()
         transition = resolve_transition(Transition, transition_id, slug)
@@ -113,16 +116,16 @@ def run_command(
             raise AppError.command_not_allowed()
         if transition.command not in _HANDLERS:  # a transition row for a command this release cannot run
             raise AppError.command_not_allowed()
-        input_model, handler = _HANDLERS[transition.command]
+        if not runs_on(transition.command, package):  # e.g. Reschedule with nothing left to plan
+            raise AppError.command_not_allowed()
         run = CommandRun(
             package=package,
             transition=transition,
             actor=actor,
-            inputs=parse_input(input_model, input_parameters),
+            inputs=parse_input(_HANDLERS[transition.command][0], input_parameters),
             input_parameters=input_parameters,
         )
-        result = handler(run)
-        run.record()
+        result = apply(run)
         if before_commit is not None:
             before_commit(result)
         return result
@@ -130,11 +133,26 @@ def run_command(
     return run_in_transaction(work)
 
 
-def _lock_package(package_id: int) -> Package:
-    package = db.session.scalars(
+def apply(run: CommandRun) -> CommandResult:
+    """The command's effects, its transition-log row and its events, inside the caller's transaction, on a
+    package the caller has locked and whose state it has checked."""
+    result = _HANDLERS[run.transition.command][1](run)
+    run.record()
+    return result
+
+
+def lock_package(package_id: int) -> Package:
+    """Lock the package row (first in the lock order), then load it and what commands read.
+
+    Locking and loading are two statements on purpose: under READ COMMITTED the rows joined to a
+    locked row come from the snapshot taken before the lock wait, so a shipment created by the
+    transaction we waited for would be missing and created twice. The load after the lock sees it.
+    """
+    if not lock_row(Package.__table__, Rank.PACKAGE, package_id):
+        raise AppError.not_found()
+    return db.session.scalars(
         select(Package)
         .where(Package.id == package_id)
-        .with_for_update(of=Package)
         .execution_options(populate_existing=True)
         .options(
             joinedload(Package.stock_location),
@@ -143,10 +161,7 @@ def _lock_package(package_id: int) -> Package:
             selectinload(Package.items).joinedload(PackageItem.order_item),
             selectinload(Package.items).joinedload(PackageItem.product),
         )
-    ).first()
-    if package is None:
-        raise AppError.not_found()
-    return package
+    ).one()
 
 
 def resolve_transition(model: type[T], transition_id: int | None, slug: str | None) -> T:

@@ -12,7 +12,7 @@ from ...models import Stock, StockLocation
 from ...states import ItemStatus
 from ..packages import create_planned_package, set_package_status
 from ..planning import PlannedGroup
-from ..stock import release_reservations, try_reserve
+from ..stock import StockRow, release_reservations, try_reserve
 from . import core
 from .inputs import ManualPlanningInput
 
@@ -73,9 +73,9 @@ def _reserve_all(location: StockLocation, items) -> dict[int, int]:
             )
         ).all()
     )
-    for product_id in sorted(units, key=lambda product: stock_ids.get(product, 0)):
+    for product_id in sorted(units):  # the lock order of stock rows
         stock_id = stock_ids.get(product_id)
-        if stock_id is None or not try_reserve(stock_id, units[product_id]):
+        if stock_id is None or not try_reserve(StockRow(stock_id, location.id, product_id), units[product_id]):
             sku = next(item.product.sku for item in items if item.product_id == product_id)
             raise AppError.no_plan(f"{location.name} has not got {units[product_id]} × {sku} available.")
     return {item.order_item_id: stock_ids[item.product_id] for item in items}

@@ -12,8 +12,8 @@ from ...errors import AppError
 from ...models import Package, PackageItem
 from ...states import DiscrepancyReason, ItemStatus, PackageStatus
 from .. import lookups
-from ..packages import create_package, create_planned_package, report_missing, set_package_status
-from ..planning import PlannedGroup, merge_groups, plan_items
+from ..packages import create_package, create_planned_package, ready_status, report_missing, set_package_status
+from ..planning import PlannedGroup, merge_groups, plan_for_order
 from ..stock import add_reservations, release_reservations
 from ..transfer_orders import create_transfer
 from .core import CommandResult, CommandRun, handles
@@ -41,7 +41,7 @@ def _out_of_stock(run: CommandRun, *, advanced: bool) -> CommandResult:
     package = run.package
     missing = lookups.package_items(package, run.inputs.package_items)
     denial_reason = lookups.denial_reason(run.inputs.denial_reason) if run.inputs.denial_reason else None
-    reason = DiscrepancyReason(run.inputs.reason)
+    reason = _reason(run)
     missing_ids = {item.id for item in missing}
     remaining = [item for item in package.active_items if item.id not in missing_ids]
     # Advanced keeps the package and the rest of its items; with nothing left to keep it is the standard command.
@@ -56,14 +56,15 @@ def _out_of_stock(run: CommandRun, *, advanced: bool) -> CommandResult:
         denial_reason_id=denial_reason.id if denial_reason else None,
     )
     if not keep_package:
-        set_package_status(package, run.destination if not advanced else PackageStatus.OUT_OF_STOCK)
+        wrong = reason is DiscrepancyReason.WRONG_PRODUCT
+        set_package_status(package, PackageStatus.WRONG_PRODUCT if wrong else PackageStatus.OUT_OF_STOCK)
     for item in missing:
         item.status = ItemStatus.WRONG_PRODUCT if reason is DiscrepancyReason.WRONG_PRODUCT else ItemStatus.OUT_OF_STOCK
 
-    missing_plan = plan_items(order=package.order, order_items=[item.order_item for item in missing])
+    missing_plan = plan_for_order(order=package.order, order_items=[item.order_item for item in missing])
     groups = missing_plan.groups
     if not keep_package:
-        stay_plan = plan_items(
+        stay_plan = plan_for_order(
             order=package.order,
             order_items=[item.order_item for item in remaining],
             prefer_location_id=package.stock_location_id,
@@ -83,7 +84,7 @@ def _out_of_stock(run: CommandRun, *, advanced: bool) -> CommandResult:
         )
         _hand_over(run, package.items, holder, missing_ids)
 
-    planned = [new for new in run.created if new.state is PackageStatus.WAITING]
+    planned = [new for new in run.created if new.state is not PackageStatus.OUT_OF_STOCK]
     same_location = package if keep_package else _at(planned, package.stock_location_id)
     reported = _count(len(missing), "item") + (
         " marked wrong / defective" if reason is DiscrepancyReason.WRONG_PRODUCT else " marked not found"
@@ -93,20 +94,29 @@ def _out_of_stock(run: CommandRun, *, advanced: bool) -> CommandResult:
     )
 
 
+def _reason(run: CommandRun) -> DiscrepancyReason:
+    """Seed 000's one command takes `reason`; the Defective Product Found transition (→ 930) implies it."""
+    if run.destination is not PackageStatus.WRONG_PRODUCT:
+        return DiscrepancyReason(run.inputs.reason)
+    if run.input_parameters.get("reason", DiscrepancyReason.WRONG_PRODUCT.value) != DiscrepancyReason.WRONG_PRODUCT:
+        raise AppError.field(
+            "reason", "This transition records a defective product; leave reason out or send wrong_product."
+        )
+    return DiscrepancyReason.WRONG_PRODUCT
+
+
 @handles("REPACK", NoInput)
 def repack(run: CommandRun) -> CommandResult:
     package = run.package
-    waiting = package.active_items
-    if not waiting:
-        raise AppError.no_plan("No items of this package are waiting to be planned.")
-    plan = plan_items(order=package.order, order_items=[item.order_item for item in waiting])
+    waiting = package.active_items  # never empty: `runs_on` keeps Reschedule for packages with items to plan
+    plan = plan_for_order(order=package.order, order_items=[item.order_item for item in waiting])
     if plan.unplanned:
         raise AppError.no_plan()  # the transaction rolls back the reservations made so far
     first, *others = plan.groups
     for group in others:
         _hand_over(run, waiting, create_planned_package(order=package.order, group=group, actor=run.actor), set())
     # The package takes the first group; it waits for its transfers when some items come from elsewhere.
-    status = PackageStatus.WAITING_FOR_TRANSFER if first.transfers else run.destination
+    status = PackageStatus.WAITING_FOR_TRANSFER if first.transfers else ready_status(first.location)
     set_package_status(package, status, location=first.location)
     _reserve_in_place(package, first)
     for planned in first.transfers:
@@ -160,7 +170,7 @@ def _response_body(same_location: Package | None, planned: Sequence[Package]) ->
 def _where_they_went(run: CommandRun, package: Package, keep_package: bool) -> str:
     parts = []
     for new in run.created:
-        if new.state is PackageStatus.WAITING:
+        if new.state is not PackageStatus.OUT_OF_STOCK:
             parts.append(
                 f"{_count(len(new.items), 'item')} replanned to {new.stock_location.name} as package {new.number}."
             )

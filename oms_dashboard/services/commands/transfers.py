@@ -2,6 +2,12 @@
 
 A transfer moves reserved units from its source to the package's location. When the last open
 transfer of a package arrives, the package goes from waiting_for_transfer to waiting.
+
+Order of checks, as for packages: the transfer (404, 403), the transition (400, 406), the state and
+the caller's end of the transfer inside the row locks (406), the input (400, naming the field);
+then the effects, one transfer-log row and the outbox events, in one transaction. Rows are locked
+in the order of `locking.py`: the package, the transfer, then stock rows (location, product).
+A transfer in cancellation_waiting has no transitions: every command on it is refused (406).
 """
 
 from __future__ import annotations
@@ -12,27 +18,31 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from ...actors import Actor
 from ...database import run_in_transaction
 from ...errors import AppError
 from ...extensions import db
-from ...models import Package, PackageItem, TransferOrder, TransferTransition
+from ...locking import Rank, lock_row
+from ...models import Package, PackageItem, Reservation, Stock, TransferItem, TransferOrder, TransferTransition
 from ...states import DiscrepancyReason, ItemStatus, PackageStatus, TransferStatus
+from .. import lookups
 from ..history import emit_events, emit_transfer_events, log_transfer, log_transition, status_events
-from ..packages import create_package, report_missing, set_package_status
+from ..packages import create_package, ready_status, report_missing, set_package_status
 from ..planning import plan_transfers
 from ..stock import (
+    StockRow,
     add_reservations,
     consume_reservations,
-    ensure_stock_row,
     receive_reserved,
     release_reservations,
+    unreserve,
+    write_off,
 )
 from ..transfer_orders import create_transfer
-from .core import CommandResult, resolve_transition
-from .inputs import NoInput, parse_input
+from .core import CommandResult, lock_package, resolve_transition
+from .inputs import CommandInput, NoInput, TransferAdvancedInput, TransferItemsNotFoundInput, parse_input
 
 
 @dataclass
@@ -41,6 +51,7 @@ class TransferRun:
     package: Package
     transition: TransferTransition
     actor: Actor
+    inputs: Any
     input_parameters: dict[str, Any]
     created_transfers: list[TransferOrder] = field(default_factory=list)
     created_packages: list[Package] = field(default_factory=list)
@@ -48,6 +59,8 @@ class TransferRun:
     def __post_init__(self) -> None:
         self.from_state = self.transfer.status
         self.package_from_status = self.package.status
+        # What the log row keeps: the input as sent, and what a handler resolved it to.
+        self.log_parameters: dict[str, Any] = dict(self.input_parameters)
 
     def move(self, state: TransferStatus) -> None:
         self.transfer.status = state
@@ -61,7 +74,7 @@ class TransferRun:
             command=self.transition.command,
             actor=self.actor,
             transition=self.transition,
-            input_parameters=self.input_parameters,
+            input_parameters=self.log_parameters,
         )
         emit_transfer_events(
             [
@@ -85,12 +98,14 @@ class TransferRun:
 
 
 Handler = Callable[[TransferRun], str]
-_HANDLERS: dict[str, Handler] = {}
+_HANDLERS: dict[str, tuple[type[CommandInput], Handler]] = {}
 
 
-def _handles(command: str) -> Callable[[Handler], Handler]:
+def handles(command: str, input_model: type[CommandInput]) -> Callable[[Handler], Handler]:
+    """Register a transfer command's handler and the model its `input_parameters` must fit."""
+
     def register(handler: Handler) -> Handler:
-        _HANDLERS[command] = handler
+        _HANDLERS[command] = (input_model, handler)
         return handler
 
     return register
@@ -108,15 +123,18 @@ def run_transfer_command(
     input_parameters = dict(input_parameters or {})
 
     def work() -> CommandResult:
+        # The lock order: the transfer's package first, then the transfer (its package never changes).
+        package_id = db.session.scalar(select(TransferOrder.package_id).where(TransferOrder.id == transfer_id))
+        if package_id is None:
+            raise AppError.not_found()
+        package = lock_package(package_id)
+        lock_row(TransferOrder.__table__, Rank.TRANSFER, transfer_id)
         transfer = db.session.scalars(
             select(TransferOrder)
             .where(TransferOrder.id == transfer_id)
-            .with_for_update(of=TransferOrder)
             .execution_options(populate_existing=True)
             .options(selectinload(TransferOrder.items))
-        ).first()
-        if transfer is None:
-            raise AppError.not_found()
+        ).one()
         if not actor.may_see_transfer(transfer):
             raise AppError.forbidden()
         transition = resolve_transition(TransferTransition, transition_id, slug)
@@ -126,9 +144,10 @@ def run_transfer_command(
             or transition.command not in _HANDLERS
         ):
             raise AppError.command_not_allowed()
-        parse_input(NoInput, input_parameters)
-        run = TransferRun(transfer, _lock_package(transfer.package_id), transition, actor, input_parameters)
-        message = _HANDLERS[transition.command](run)
+        input_model, handler = _HANDLERS[transition.command]
+        inputs = parse_input(input_model, input_parameters)
+        run = TransferRun(transfer, package, transition, actor, inputs, input_parameters)
+        message = handler(run)
         run.record()
         result = CommandResult(204, None, message)
         if before_commit is not None:
@@ -138,73 +157,194 @@ def run_transfer_command(
     return run_in_transaction(work)
 
 
-def _lock_package(package_id: int) -> Package:
-    return db.session.scalars(
-        select(Package)
-        .where(Package.id == package_id)
-        .with_for_update(of=Package)
-        .execution_options(populate_existing=True)
-        .options(
-            joinedload(Package.stock_location),
-            joinedload(Package.order),
-            selectinload(Package.items).joinedload(PackageItem.order_item),
-        )
-    ).one()
-
-
-@_handles("TRANSFER_READY_FOR_DISPATCH")
+@handles("TRANSFER_READY_FOR_DISPATCH", NoInput)
 def ready_for_dispatch(run: TransferRun) -> str:
     run.move(TransferStatus(run.transition.destination_state))
     return f"Transfer {run.transfer.number} is ready for dispatch."
 
 
-@_handles("TRANSFER_DISPATCH")
+@handles("TRANSFER_DISPATCH", NoInput)
 def dispatch(run: TransferRun) -> str:
     run.move(TransferStatus(run.transition.destination_state))
     return f"Transfer {run.transfer.number} is on its way to {run.transfer.destination.name}."
 
 
-@_handles("TRANSFER_DELIVERED")
+@handles("TRANSFER_DELIVERED", NoInput)
 def delivered(run: TransferRun) -> str:
-    transfer = run.transfer
-    item_ids = [item.package_item_id for item in transfer.items]
-    consume_reservations(item_ids)  # the units leave the source
-    arriving = Counter(item.product_id for item in transfer.items)
-    stock_at = {product: ensure_stock_row(transfer.destination_location_id, product) for product in sorted(arriving)}
-    for product, units in arriving.items():
-        receive_reserved(stock_at[product], units)
-    add_reservations((item.package_item_id, stock_at[item.product_id]) for item in transfer.items)
+    """The units leave the source and arrive at the destination, reserved there for the package.
+
+    Units whose package was cancelled while they were on the road (or whose items left it) arrive as
+    ordinary stock: on hand, not reserved.
+    """
+    transfer, package = run.transfer, run.package
+    awaited = [
+        item for item in transfer.items if package.state is not PackageStatus.CANCELLED and item.package_item.is_active
+    ]
+    # Stock rows are locked location by location, the lower id first.
+    if transfer.destination_location_id < transfer.source_location_id:
+        stock_at = _receive(transfer, awaited)
+        _leave_source(transfer)
+    else:
+        _leave_source(transfer)
+        stock_at = _receive(transfer, awaited)
+    add_reservations((item.package_item_id, stock_at[item.product_id]) for item in awaited)
     run.move(TransferStatus(run.transition.destination_state))
-    return f"Transfer {transfer.number} delivered to {transfer.destination.name}." + _release_if_complete(run)
+    message = f"Transfer {transfer.number} delivered to {transfer.destination.name}."
+    if len(awaited) < len(transfer.items):
+        spare = len(transfer.items) - len(awaited)
+        message += f" {spare} unit(s) no longer needed by package {package.number} are now ordinary stock there."
+    return message + _release_if_complete(run)
 
 
-@_handles("TRANSFER_OUT_OF_STOCK")
+def _leave_source(transfer: TransferOrder) -> None:
+    """The units are gone from the source: their reservations are consumed; a unit whose reservation was
+    already released (its package was cancelled on the way) still leaves the shelf."""
+    item_ids = [item.package_item_id for item in transfer.items]
+    reserved = set(
+        db.session.scalars(
+            select(Reservation.package_item_id)
+            .join(Stock, Stock.id == Reservation.stock_id)
+            .where(Reservation.package_item_id.in_(item_ids), Stock.stock_location_id == transfer.source_location_id)
+        )
+    )
+    unreserved = Counter(item.product_id for item in transfer.items if item.package_item_id not in reserved)
+    for product_id, units in sorted(unreserved.items()):  # the lock order of stock rows
+        write_off(transfer.source_location_id, product_id, units)
+    consume_reservations(sorted(reserved))
+
+
+def _receive(transfer: TransferOrder, awaited: list[TransferItem]) -> dict[int, int]:
+    """Count the transfer's units in at the destination, the awaited ones reserved; product id → stock row id."""
+    arriving = Counter(item.product_id for item in transfer.items)
+    awaited_units = Counter(item.product_id for item in awaited)
+    stock_at = {}
+    for product, units in sorted(arriving.items()):
+        stock_at[product] = receive_reserved(transfer.destination_location_id, product, units)
+        if spare := units - awaited_units[product]:
+            unreserve(StockRow(stock_at[product], transfer.destination_location_id, product), spare)
+    return stock_at
+
+
+@handles("TRANSFER_OUT_OF_STOCK", NoInput)
 def out_of_stock(run: TransferRun) -> str:
     """The source has not got the units: replan them (never from this source), else they wait for Reschedule."""
-    transfer, package = run.transfer, run.package
+    transfer = run.transfer
     run.move(TransferStatus(run.transition.destination_state))
     moving = [item.package_item for item in transfer.items]
-    release_reservations(item.id for item in moving)
-    report_missing(
-        package=package, items=moving, location_id=transfer.source_location_id, reason=DiscrepancyReason.NOT_FOUND
+    _report_at_source(run, moving, DiscrepancyReason.NOT_FOUND)
+    parts = [f"Transfer {transfer.number}: the source had none."] + _bring_elsewhere(run, moving)
+    return " ".join(parts) + _release_if_complete(run)
+
+
+@handles("TRANSFER_ORDER_ADVANCED", TransferAdvancedInput)
+def order_advanced(run: TransferRun) -> str:
+    """Ready for dispatch, with the carrier and tracking number the source ships it under; nobody is contacted."""
+    transfer = run.transfer
+    company = lookups.cargo_company(run.inputs.cargo_company)
+    transfer.cargo_company = company
+    transfer.tracking_number = run.inputs.tracking_number
+    run.move(TransferStatus(run.transition.destination_state))
+    return (
+        f"Transfer {transfer.number} is ready for dispatch with {company.name}, "
+        f"tracking number {transfer.tracking_number}."
     )
 
+
+@handles("TRANSFER_ITEMS_NOT_FOUND", TransferItemsNotFoundInput)
+def items_not_found(run: TransferRun) -> str:
+    """Some units are not at the source (or are the wrong product): only they are sought elsewhere (never
+    here); the others stay on the transfer. With every item listed it is TRANSFER_OUT_OF_STOCK."""
+    transfer, inputs = run.transfer, run.inputs
+    listed = _transfer_items(transfer, inputs.transfer_items)
+    denial_reason = lookups.denial_reason(inputs.denial_reason) if inputs.denial_reason else None
+    reason = DiscrepancyReason(inputs.reason)
+    moving = [item.package_item for item in listed]
+    run.log_parameters["package_items"] = [item.id for item in moving]
+    every = len(listed) == len(transfer.items)
+    if every:
+        run.move(TransferStatus.OUT_OF_STOCK)
+    else:
+        # The listed units leave the transfer; the discrepancy records and this command's log row keep them.
+        for item in listed:
+            db.session.delete(item)
+        db.session.flush()
+        db.session.expire(transfer, ["items"])
+    _report_at_source(run, moving, reason, denial_reason_id=denial_reason.id if denial_reason else None)
+    what = "wrong / defective" if reason is DiscrepancyReason.WRONG_PRODUCT else "not found"
+    if every:
+        head = f"Transfer {transfer.number}: every item {what} at {transfer.source.name}."
+    else:
+        head = (
+            f"Transfer {transfer.number}: {len(listed)} item(s) {what} at {transfer.source.name}; the rest still come."
+        )
+    return " ".join([head] + _bring_elsewhere(run, moving)) + _release_if_complete(run)
+
+
+@handles("TRANSFER_CANCEL", NoInput)
+def cancel(run: TransferRun) -> str:
+    """The transfer will not be sent: its units are free again at the source (no discrepancy, no write-off,
+    the source may serve them again); the items are sought again, else they wait for Reschedule."""
+    transfer = run.transfer
+    run.move(TransferStatus(run.transition.destination_state))
+    release_reservations(item.package_item_id for item in transfer.items)
+    moving = [item.package_item for item in transfer.items if item.package_item.is_active]
+    parts = [f"Transfer {transfer.number} cancelled; its units are free again at {transfer.source.name}."]
+    return " ".join(parts + _bring_elsewhere(run, moving)) + _release_if_complete(run)
+
+
+def _transfer_items(transfer: TransferOrder, item_ids: list[int]) -> list[TransferItem]:
+    """The transfer's items with these ids, in the given order, each once; else a 400 naming the field."""
+    carried = {item.id: item for item in transfer.items}
+    wanted = list(dict.fromkeys(item_ids))
+    unknown = [item_id for item_id in wanted if item_id not in carried]
+    if unknown:
+        listed = ", ".join(str(item_id) for item_id in unknown)
+        raise AppError.field("transfer_items", f"Not items of this transfer: {listed}.")
+    return [carried[item_id] for item_id in wanted]
+
+
+def _report_at_source(
+    run: TransferRun, items: list[PackageItem], reason: DiscrepancyReason, *, denial_reason_id: int | None = None
+) -> None:
+    """The units are not at the source: their reservations there go, a discrepancy keeps planning from sending
+    them back there, and they are written off its stock until the ERP's next push."""
+    release_reservations(item.id for item in items)
+    report_missing(
+        package=run.package,
+        items=items,
+        location_id=run.transfer.source_location_id,
+        reason=reason,
+        denial_reason_id=denial_reason_id,
+    )
+
+
+def _bring_elsewhere(run: TransferRun, moving: list[PackageItem]) -> list[str]:
+    """Seek `moving` again for the package: the destination's own stock, or new transfers from other sources;
+    what nothing can bring waits for Reschedule. Returns sentences for the message."""
+    if not moving:
+        return []
+    package = run.package
     plan = plan_transfers(
         order=package.order, destination=package.stock_location, order_items=[item.order_item for item in moving]
     )
+    local = 0
     for group in plan.groups:
-        add_reservations(
+        reserved_here = [
             (item.id, group.stock_ids[item.order_item_id]) for item in moving if item.order_item_id in group.stock_ids
-        )
+        ]
+        local += len(reserved_here)
+        add_reservations(reserved_here)
         for planned in group.transfers:
             run.created_transfers.append(create_transfer(package=package, planned=planned, actor=run.actor))
-    parts = [f"Transfer {transfer.number}: the source had none."]
+    parts = []
+    if local:
+        parts.append(f"{local} item(s) taken from {package.stock_location.name}'s own stock.")
     if run.created_transfers:
         parts.append("Now coming from " + ", ".join(t.source.name for t in run.created_transfers) + ".")
     unplanned = {order_item.id for order_item in plan.unplanned}
     if unplanned:
         parts.append(_set_aside(run, [item for item in moving if item.order_item_id in unplanned]))
-    return " ".join(parts) + _release_if_complete(run)
+    return parts
 
 
 def _set_aside(run: TransferRun, items: list[PackageItem]) -> str:
@@ -242,5 +382,5 @@ def _release_if_complete(run: TransferRun) -> str:
     )
     if still_open is not None:
         return ""
-    set_package_status(package, PackageStatus.WAITING)
+    set_package_status(package, ready_status(package.stock_location))
     return f" Package {package.number} is complete and waiting to be packed."

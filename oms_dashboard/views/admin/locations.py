@@ -1,0 +1,126 @@
+"""Stock locations: list, create, edit. `quota` is derived from the packages and only shown (DESIGN §3, §7)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectChoice, SelectField, StringField
+
+from ...errors import AppError
+from ...models import StockLocation
+from ...selectors import admin as selectors
+from ...services.masterdata.locations import create_location, update_location
+from ...services.masterdata.rows import LocationChanges, LocationRow
+from ...validation import parse
+from ..htmx import redirect_to
+from . import admin_blueprint
+from .formtools import number_or_blank, show_errors, values
+
+NUMBER = {"inputmode": "numeric", "autocomplete": "off"}
+
+
+class LocationForm(FlaskForm):
+    """The fields an admin may change; `quota` is not one of them."""
+
+    name = StringField("Name", render_kw={"maxlength": 128})
+    type = SelectField(
+        "Type", choices=[SelectChoice("store", "Store"), SelectChoice("warehouse", "Warehouse")], validate_choice=False
+    )
+    city = StringField("City", render_kw={"maxlength": 64})
+    priority = StringField("Priority", default="0", description="Higher is preferred by planning.", render_kw=NUMBER)
+    max_quota = StringField(
+        "Max quota",
+        description="Packages it may hold in quota-holding statuses at once. Blank: unlimited.",
+        render_kw=NUMBER,
+    )
+    # The service names an unknown code ("Unknown cargo company …"), as the API does.
+    default_cargo_company = SelectField("Default carrier", validate_choice=False)
+    is_active = BooleanField("Active", default=True, description="Inactive: planning no longer chooses it.")
+    remote_fulfilment = BooleanField(
+        "Remote fulfilment",
+        description="A 3PL or dropship location run by the ERP: its packages start in Waiting Remote Action.",
+    )
+    is_pickup_location = BooleanField("Pickup location", description="Customers may collect their orders here.")
+
+    def row(self) -> dict[str, Any]:
+        """What was typed, in the shape of the row model (which judges it)."""
+        data = values(self, "name", "type", "city", "is_active", "remote_fulfilment", "is_pickup_location")
+        priority = number_or_blank(self.priority)
+        data["priority"] = 0 if priority is None else priority
+        data["max_quota"] = number_or_blank(self.max_quota)
+        data["default_cargo_company"] = self.default_cargo_company.data or None
+        return data
+
+
+class NewLocationForm(LocationForm):
+    erp_code = StringField("ERP code", description="The ERP's key for it; cannot be changed later.")
+
+    def row(self) -> dict[str, Any]:
+        return values(self, "erp_code") | super().row()
+
+
+def _carrier_choices(form: LocationForm, current: StockLocation | None = None) -> None:
+    """Active carriers, and the location's own even when it is inactive (so saving keeps it)."""
+    keep = current.default_cargo_company_id if current else None
+    form.default_cargo_company.choices = [SelectChoice("", "None")] + [
+        SelectChoice(carrier.erp_code, carrier.name + ("" if carrier.is_active else " (inactive)"))
+        for carrier in selectors.cargo_companies()
+        if carrier.is_active or carrier.id == keep
+    ]
+
+
+@admin_blueprint.get("/locations")
+def locations():
+    search = request.args.get("q", "").strip()[:64]
+    return render_template("admin/locations.html", locations=selectors.stock_locations(search=search), search=search)
+
+
+@admin_blueprint.route("/locations/new", methods=["GET", "POST"])
+def locations_new():
+    form = NewLocationForm()
+    _carrier_choices(form)
+    errors: list[str] = []
+    if form.validate_on_submit():
+        try:
+            location = create_location(row=parse(LocationRow, form.row()))
+        except AppError as error:
+            errors = show_errors(form, error)
+        else:
+            flash(f"Stock location {location.erp_code} created.", "success")
+            return redirect_to(url_for("admin.locations"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/locations_form.html", form=form, location=None, errors=errors), status
+
+
+@admin_blueprint.route("/locations/<id:location_id>/edit", methods=["GET", "POST"])
+def locations_edit(location_id: int):
+    location = selectors.one(StockLocation, location_id)
+    form = LocationForm(
+        data={
+            "name": location.name,
+            "type": location.type,
+            "city": location.city,
+            "priority": str(location.priority),
+            "max_quota": "" if location.max_quota is None else str(location.max_quota),
+            "default_cargo_company": location.default_cargo_company.erp_code if location.default_cargo_company else "",
+            "is_active": location.is_active,
+            "remote_fulfilment": location.remote_fulfilment,
+            "is_pickup_location": location.is_pickup_location,
+        }
+    )
+    _carrier_choices(form, location)
+    errors: list[str] = []
+    if form.validate_on_submit():
+        try:
+            saved, notices = update_location(location_id=location_id, changes=parse(LocationChanges, form.row()))
+        except AppError as error:
+            errors = show_errors(form, error)
+        else:
+            flash(f"Stock location {saved.erp_code} saved.", "success")
+            for notice in notices:  # e.g. deactivated with packages still open there
+                flash(notice, "warning")
+            return redirect_to(url_for("admin.locations"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/locations_form.html", form=form, location=location, errors=errors), status
