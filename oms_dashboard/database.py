@@ -43,7 +43,10 @@ _SQLITE_BEGIN_OPTION = "oms_sqlite_begin"
 # Retry pauses: full jitter over an exponential ceiling, so retrying transactions spread out.
 _FIRST_PAUSE_SECONDS = 0.01
 _LONGEST_PAUSE_SECONDS = 0.25
-_MAX_ATTEMPTS = 8
+_MAX_ATTEMPTS = 10
+# Contention is retried for at most this many lock timeouts in all. A loaded machine (two cores, many
+# workers) can hold a hot row for seconds, so two lock timeouts turned a busy moment into 503s.
+_BUDGET_IN_LOCK_TIMEOUTS = 4
 UNKNOWN_OUTCOME = (
     "The database connection was lost while the change was being saved, so it may or may not have been"
     " saved. Check before repeating it, or repeat it with the same Idempotency-Key."
@@ -128,7 +131,7 @@ def run_in_transaction(work: Callable[[], T]) -> T:
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("unsaved changes outside a service transaction")
     started = time.monotonic()
-    budget = 2 * current_app.config["LOCK_TIMEOUT_MS"] / 1000
+    budget = _BUDGET_IN_LOCK_TIMEOUTS * current_app.config["LOCK_TIMEOUT_MS"] / 1000
     attempt = 0
     foreseen: dict = {}  # rows earlier attempts were refused out of order: taken in order next time
     while True:
