@@ -27,13 +27,17 @@ class DenialReason(TimestampMixin, db.Model):
 
 class Package(TimestampMixin, db.Model):
     __tablename__ = "packages"
-    __table_args__ = (Index("ix_packages_location_status", "stock_location_id", "status"),)
+    # id last: lists filtered by location and/or status read their page in id order from the index.
+    __table_args__ = (
+        Index("ix_packages_location_status_id", "stock_location_id", "status", "id"),
+        Index("ix_packages_status_id", "status", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(80), unique=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     stock_location_id: Mapped[int] = mapped_column(ForeignKey("stock_locations.id"))
-    status: Mapped[int] = mapped_column(index=True)
+    status: Mapped[int] = mapped_column()
     denial_reason_id: Mapped[int | None] = mapped_column(ForeignKey("denial_reasons.id"))
     invoice_number: Mapped[str | None] = mapped_column(String(64))
     invoice_date: Mapped[date | None] = mapped_column(Date)
