@@ -95,6 +95,7 @@ def create_app(test_config: dict | None = None) -> OmsApp:
     from .cli import oms_cli
     from .errorhandlers import RetryReadsOnce, register_error_handlers
     from .security import register_security
+    from .services.package_counts import count_packages_on_every_flush
     from .templating import register_template_helpers
     from .views.admin import admin_blueprint
     from .views.auth import auth_blueprint
@@ -122,6 +123,7 @@ def create_app(test_config: dict | None = None) -> OmsApp:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to continue."
     app.cli.add_command(oms_cli)
+    count_packages_on_every_flush()
     register_error_handlers(app)
     app.wsgi_app = RetryReadsOnce(app.wsgi_app)
     register_template_helpers(app)

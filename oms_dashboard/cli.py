@@ -18,6 +18,7 @@ from .errors import AppError
 from .services import accounts, demo
 from .services.install import install_defaults
 from .services.masterdata.importer import CSV_KINDS, KINDS, import_master_data, read_import_file
+from .services.package_counts import recount_packages
 from .services.rescheduling import reschedule_waiting_packages
 from .services.scenarios import read_scenario_file, save_scenario
 
@@ -239,6 +240,13 @@ def reschedule() -> None:
         click.echo(f"  {outcome.package_number}: {outcome.message}")
     done = sum(outcome.rescheduled for outcome in outcomes)
     click.echo(f"Rescheduled {done} of {len(outcomes)} waiting package{'' if len(outcomes) == 1 else 's'}.")
+
+
+@oms_cli.command("recount")
+def recount() -> None:
+    """Rebuild the package counts (packages per location and status) from the packages, after a bulk load."""
+    rows = recount_packages()
+    click.echo(f"Package counts rebuilt: {rows} location/status row{'' if rows == 1 else 's'}.")
 
 
 @oms_cli.command("webhooks")

@@ -7,6 +7,7 @@ Row locks are taken in this order, by every intake, command, transfer, stock pus
     3. stock rows          by (location id, product id)   (reserve, release, consume, write off, push)
     4. orders              by id           (the package-number counter of an order)
     5. stock locations     by id           (quota counters, applied at the end of the transaction)
+    6. package counts      by (location id, status)   (the list counts, applied after the quotas, last)
 
 A transaction may *wait* for a lock only when its key is above every key it already holds, so
 waits always go up this order and can never form a cycle: no deadlock. When a transaction needs a
@@ -67,6 +68,9 @@ class Ledger:
     # Locations whose increase in this transaction was planned on their free quota (SELECT_BY_QUOTA).
     quota_limited: set[int] = field(default_factory=set)
     before_commit: list[Callable[[Ledger], None]] = field(default_factory=list)
+    # Net packages in or out of each (location, status), written last (`services/package_counts.py`);
+    # None once written, so a package changed after that is an error instead of a wrong count.
+    package_count_deltas: dict[tuple[int, int], int] | None = field(default_factory=dict)
     # Rows an earlier attempt was refused with NOWAIT: this attempt locks each of them in order,
     # waiting like for any lock, before it takes a higher key. A hot row is thus not lost again and
     # again to NOWAIT (starvation); `refused` collects this attempt's refusals for the next one.

@@ -10,6 +10,7 @@ from oms_dashboard.extensions import db
 from oms_dashboard.models import (
     OrderItem,
     Package,
+    PackageCount,
     PackageItem,
     Reservation,
     Shipment,
@@ -48,6 +49,7 @@ SHIPMENT_STATUS_OF = {
 def assert_invariants() -> None:
     db.session.rollback()
     _quota_counts_holding_packages()
+    _package_counts_equal_the_packages()
     _reserved_counts_reservations()
     _reservations_belong_to_open_packages()
     _every_order_item_in_exactly_one_package()
@@ -74,6 +76,27 @@ def _quota_counts_holding_packages() -> None:
         assert quota == holding.get(location_id, 0), (
             f"quota of {erp_code} is {quota}, holding packages {holding.get(location_id, 0)}"
         )
+
+
+def _package_counts_equal_the_packages() -> None:
+    """The list counts (`package_counts`) are the GROUP BY of the packages they stand for."""
+    counted = {
+        (location_id, status): number
+        for location_id, status, number in db.session.execute(
+            select(Package.stock_location_id, Package.status, func.count()).group_by(
+                Package.stock_location_id, Package.status
+            )
+        )
+    }
+    stored = {
+        (location_id, status): number
+        for location_id, status, number in db.session.execute(
+            select(PackageCount.stock_location_id, PackageCount.status, PackageCount.count)
+        )
+    }
+    assert all(number >= 0 for number in stored.values()), f"negative package counts: {stored}"
+    stored = {pair: number for pair, number in stored.items() if number}
+    assert stored == counted, f"package_counts {stored}, packages {counted}"
 
 
 def _reserved_counts_reservations() -> None:

@@ -12,7 +12,7 @@ from .accounts import (
 from .catalog import Product, Reservation, Stock
 from .locations import CargoCompany, SalesChannel, StockLocation
 from .orders import Order, OrderItem
-from .packages import DenialReason, Discrepancy, Package, PackageItem, Shipment
+from .packages import DenialReason, Discrepancy, Package, PackageCount, PackageItem, Shipment
 from .planning import DistributionScenario
 from .transfers import TransferItem, TransferOrder
 from .workflow import (
@@ -38,6 +38,7 @@ __all__ = [
     "OrderItem",
     "OutboxEvent",
     "Package",
+    "PackageCount",
     "PackageItem",
     "Product",
     "Reservation",

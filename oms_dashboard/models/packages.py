@@ -36,8 +36,9 @@ class Package(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(80), unique=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
-    stock_location_id: Mapped[int] = mapped_column(ForeignKey("stock_locations.id"))
-    status: Mapped[int] = mapped_column()
+    # active_history: a change loads the old value first, so `package_counts` can move the package out of it.
+    stock_location_id: Mapped[int] = mapped_column(ForeignKey("stock_locations.id"), active_history=True)
+    status: Mapped[int] = mapped_column(active_history=True)
     denial_reason_id: Mapped[int | None] = mapped_column(ForeignKey("denial_reasons.id"))
     invoice_number: Mapped[str | None] = mapped_column(String(64))
     invoice_date: Mapped[date | None] = mapped_column(Date)
@@ -60,6 +61,20 @@ class Package(TimestampMixin, db.Model):
     @property
     def active_items(self) -> list[PackageItem]:
         return [item for item in self.items if item.is_active]
+
+
+class PackageCount(db.Model):
+    """How many packages are at a location in a status: the list's slider and totals without counting history.
+
+    Kept exact by `services/package_counts.py` (every flush that adds, moves or deletes a package);
+    `flask oms recount` rebuilds it from the packages table.
+    """
+
+    __tablename__ = "package_counts"
+
+    stock_location_id: Mapped[int] = mapped_column(ForeignKey("stock_locations.id"), primary_key=True)
+    status: Mapped[int] = mapped_column(primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
 
 
 class PackageItem(TimestampMixin, db.Model):

@@ -17,9 +17,10 @@ class TransferOrder(TimestampMixin, db.Model):
     """Units travelling from a source location to the location packing them (DESIGN §3, §6)."""
 
     __tablename__ = "transfer_orders"
+    # id last: a list filtered by one end and status reads its page in id order from the index.
     __table_args__ = (
-        Index("ix_transfer_orders_source_status", "source_location_id", "status"),
-        Index("ix_transfer_orders_destination_status", "destination_location_id", "status"),
+        Index("ix_transfer_orders_source_status_id", "source_location_id", "status", "id"),
+        Index("ix_transfer_orders_destination_status_id", "destination_location_id", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

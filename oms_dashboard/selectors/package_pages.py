@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +24,7 @@ from ..models import (
     TransitionLog,
 )
 from ..states import Visibility
-from .packages import PackageFilters, filtered_packages, get_package
+from .packages import PackageFilters, filtered_packages, get_package, page_of_ids, status_counts_matching
 from .transfers import transfers_of_package
 from .transitions import commands_for, runnable
 from .webhooks import EventDelivery, package_events
@@ -56,15 +56,11 @@ class PackageListPage:
 
 
 def package_list_page(*, filters: PackageFilters, actor: Actor, page: int, page_size: int) -> PackageListPage:
-    """Three queries: the slider counts (which also give the total), and the page of rows."""
-    without_status = replace(filters, status=None)
-    counts = dict(
-        db.session.execute(
-            filtered_packages(filters=without_status, actor=actor)
-            .with_only_columns(Package.status, func.count())
-            .group_by(Package.status)
-        ).all()
-    )
+    """Two queries: the slider counts (which also give the total), and the page of rows.
+
+    Neither grows with history: the counts come from `package_counts` unless a search is typed, and
+    the rows are found by id in the index first, then joined (`page_of_ids`)."""
+    counts = status_counts_matching(filters=filters, actor=actor)
     total = counts.get(filters.status, 0) if filters.status is not None else sum(counts.values())
     active_items = (
         select(func.count())
@@ -72,11 +68,9 @@ def package_list_page(*, filters: PackageFilters, actor: Actor, page: int, page_
         .correlate(Package)
         .scalar_subquery()
     )
+    ids = page_of_ids(filtered_packages(filters=filters, actor=actor), offset=(page - 1) * page_size, limit=page_size)
     query = (
-        filtered_packages(filters=filters, actor=actor)
-        .join(Order, Order.id == Package.order_id)
-        .join(StockLocation, StockLocation.id == Package.stock_location_id)
-        .with_only_columns(
+        select(
             Package.id,
             Package.number,
             Package.status,
@@ -86,9 +80,11 @@ def package_list_page(*, filters: PackageFilters, actor: Actor, page: int, page_
             StockLocation.name,
             active_items,
         )
+        .select_from(ids)
+        .join(Package, Package.id == ids.c.id)
+        .join(Order, Order.id == Package.order_id)
+        .join(StockLocation, StockLocation.id == Package.stock_location_id)
         .order_by(Package.id.desc())
-        .offset((page - 1) * page_size)
-        .limit(page_size)
     )
     rows = [PackageRow(*row) for row in db.session.execute(query)]
     return PackageListPage(rows=rows, total=total, status_counts=counts, page=page, page_size=page_size)

@@ -79,9 +79,20 @@ def filtered_transfers(*, filters: TransferFilters, actor: Actor) -> Select:
 def transfer_page(
     *, filters: TransferFilters, actor: Actor, offset: int, limit: int
 ) -> tuple[int, list[TransferOrder]]:
+    """The count and one page, newest first: the page's ids from the indexes first (only ids are skipped over,
+    not rows with their joins), then those transfers with their details in the same statement."""
     query = filtered_transfers(filters=filters, actor=actor)
     count = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = db.session.scalars(_with_details(query.order_by(TransferOrder.id.desc()).offset(offset).limit(limit)))
+    page = (
+        query.with_only_columns(TransferOrder.id)
+        .order_by(TransferOrder.id.desc())
+        .offset(offset)
+        .limit(limit)
+        .subquery("page")
+    )
+    rows = db.session.scalars(
+        _with_details(select(TransferOrder).join(page, page.c.id == TransferOrder.id).order_by(TransferOrder.id.desc()))
+    )
     return count, list(rows.unique())
 
 
