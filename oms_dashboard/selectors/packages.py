@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 from sqlalchemy import Select, func, or_, select
@@ -109,7 +110,7 @@ def page_of_ids(query: Select, *, offset: int, limit: int) -> Select:
     return query.with_only_columns(Package.id).order_by(Package.id.desc()).offset(offset).limit(limit).subquery("page")
 
 
-def status_counts(*, location_ids: list[int] | None = None) -> dict[int, int]:
+def status_counts(*, location_ids: Collection[int] | None = None) -> dict[int, int]:
     """Packages in each status at these locations (None: everywhere), from `package_counts`: one query over
     at most locations x statuses rows, however many packages history holds. Statuses with none are left out."""
     total = func.sum(PackageCount.count)
@@ -130,7 +131,7 @@ def status_counts_matching(*, filters: PackageFilters, actor: Actor) -> dict[int
     )
 
 
-def _visible_location_ids(filters: PackageFilters, actor: Actor) -> list[int] | None:
+def _visible_location_ids(filters: PackageFilters, actor: Actor) -> Collection[int] | None:
     if filters.stock_location_id is None:
         return actor.location_ids
     return [filters.stock_location_id] if actor.may_access(filters.stock_location_id) else []
