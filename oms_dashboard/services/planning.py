@@ -171,8 +171,8 @@ _PLACE_COLUMNS = (
 
 
 def _place(row: Sequence) -> _Place:
-    id, erp_code, type, city, *rest = row
-    return _Place(id, erp_code, type, city_key(city or ""), *rest)
+    location_id, erp_code, kind, city, *rest = row
+    return _Place(location_id, erp_code, kind, city_key(city or ""), *rest)
 
 
 class _World:
@@ -347,6 +347,8 @@ def _choose(world: _World, rule: Rule, items: list[OrderItem], *, whole: bool) -
     if rule.transferable:
         # The packing location is the one that already has the most; the rest is transferred in.
         if not most:
+            if not any(world.servable(place.id, items) for place in world.locations.values() if place.is_active):
+                return []  # no location could send anything: no transfer, and no need to read them all
             # None has any: the rule's first-ranked location, which may be one planning did not read yet.
             world.read_all()
             best = min(_candidates(world, rule), key=rank, default=None)
