@@ -9,7 +9,10 @@ The one planning function the rest of the code calls. In order:
    returned unplanned, for an out-of-stock package that Reschedule retries.
 
 A rule chooses among the active locations it selects that meet its conditions (SELECT_BY_QUOTA,
-SAME_CITY), ranked by its order_by keys. An item is never planned to (or transferred from) a
+SAME_CITY), ranked by its order_by keys. Only a location with some of the order's SKUs available can
+serve an item, so planning reads just those (plain rows, a fixed number of statements however many
+locations there are); a transfer rule whose best destination has none of them is the one case that
+reads every active location (`_World.read_all`). An item is never planned to (or transferred from) a
 location that reported it not found or wrong. Planning reserves as it chooses, with conditional
 UPDATEs in the lock order, so two orders racing for the last unit cannot both get it: the loser
 sees the change and chooses again. The last quota slot is claimed at commit (see `stock.py`): the
@@ -20,8 +23,10 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
 
 from sqlalchemy import select
 
@@ -58,8 +63,10 @@ class Plan:
 
 
 def active_scenario() -> ScenarioDefinition:
-    row = db.session.scalars(select(DistributionScenario).where(DistributionScenario.is_active)).first()
-    return ScenarioDefinition.model_validate(row.definition) if row else DEFAULT_SCENARIO
+    definition = db.session.scalars(
+        select(DistributionScenario.definition).where(DistributionScenario.is_active)
+    ).first()
+    return ScenarioDefinition.model_validate(definition) if definition is not None else DEFAULT_SCENARIO
 
 
 def plan_items(*, order: Order, order_items: Sequence[OrderItem], prefer_location_id: int | None = None) -> Plan:
@@ -100,7 +107,7 @@ def plan_transfers(*, order: Order, destination: StockLocation, order_items: Seq
     world = _World(order, list(order_items), include_location_ids={destination.id})
     groups: list[PlannedGroup] = []
     for _ in range(_ROUNDS):
-        choice = _transfer_choice(world, world.location(destination.id), list(order_items))
+        choice = _transfer_choice(world, world.locations[destination.id], list(order_items))
         if not choice.count:
             break
         claimed = _claim_groups(world, None, [choice])
@@ -131,14 +138,49 @@ def merge_groups(groups: Sequence[PlannedGroup]) -> list[PlannedGroup]:
 # --- what the planner knows -------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)  # a few hundred cities: each spelling is normalised once per process, not per order
 def city_key(city: str) -> str:
     """İstanbul, ISTANBUL and istanbul are one city."""
     text = unicodedata.normalize("NFKD", (city or "").replace("ı", "i").replace("İ", "I"))
     return "".join(char for char in text if not unicodedata.combining(char)).casefold().strip()
 
 
+class _Place(NamedTuple):
+    """A stock location as planning reads it: plain values, its city already normalised."""
+
+    id: int
+    erp_code: str
+    type: str
+    city: str  # city_key of the stored city
+    priority: int
+    quota: int
+    max_quota: int | None
+    is_active: bool
+
+
+_PLACE_COLUMNS = (
+    StockLocation.id,
+    StockLocation.erp_code,
+    StockLocation.type,
+    StockLocation.city,
+    StockLocation.priority,
+    StockLocation.quota,
+    StockLocation.max_quota,
+    StockLocation.is_active,
+)
+
+
+def _place(row: Sequence) -> _Place:
+    location_id, erp_code, kind, city, *rest = row
+    return _Place(location_id, erp_code, kind, city_key(city or ""), *rest)
+
+
 class _World:
-    """Locations, stock and exclusions as read for one planning; re-read after a lost race."""
+    """Locations, stock and exclusions as read for one planning; re-read after a lost race.
+
+    `locations` holds the active locations with some of the items' SKUs available (plus
+    `include_location_ids`, active or not): no other location can reserve or send an item.
+    """
 
     def __init__(self, order: Order, items: list[OrderItem], include_location_ids: set[int] | None = None):
         self.order = order
@@ -156,35 +198,49 @@ class _World:
         self.refresh()
 
     def refresh(self) -> None:
-        self.locations = {
-            location.id: location
-            for location in db.session.scalars(
-                select(StockLocation)
-                .where(StockLocation.is_active | StockLocation.id.in_(self.include_location_ids))
-                .execution_options(populate_existing=True)
-            )
-        }
+        """One statement: the units available of the items' SKUs, with the locations that hold them."""
         self.available: dict[int, dict[int, int]] = defaultdict(dict)  # location -> product -> units
         self.stock_ids: dict[int, dict[int, int]] = defaultdict(dict)
-        for stock_id, location_id, product_id, units in db.session.execute(
-            select(Stock.id, Stock.stock_location_id, Stock.product_id, Stock.quantity - Stock.reserved).where(
-                Stock.product_id.in_(self.product_ids), Stock.quantity > Stock.reserved
-            )
+        self.locations: dict[int, _Place] = {}
+        reachable = StockLocation.is_active
+        if self.include_location_ids:
+            reachable = reachable | StockLocation.id.in_(self.include_location_ids)
+        for stock_id, product_id, units, *place in db.session.execute(
+            select(Stock.id, Stock.product_id, Stock.quantity - Stock.reserved, *_PLACE_COLUMNS)
+            .join(StockLocation, StockLocation.id == Stock.stock_location_id)
+            .where(Stock.product_id.in_(self.product_ids), Stock.quantity > Stock.reserved, reachable)
         ):
+            location_id = place[0]
             self.available[location_id][product_id] = units
             self.stock_ids[location_id][product_id] = stock_id
+            if location_id not in self.locations:
+                self.locations[location_id] = _place(place)
+        self.read_all_locations = False
+        if self.include_location_ids:
+            self._read_places(StockLocation.id.in_(self.include_location_ids))
+
+    def read_all(self) -> None:
+        """Every active location, for a rule that may choose one without any of the items."""
+        if not self.read_all_locations:
+            self.read_all_locations = True
+            self._read_places(StockLocation.is_active)
+
+    def _read_places(self, where) -> None:
+        for place in db.session.execute(select(*_PLACE_COLUMNS).where(where)):
+            if place.id not in self.locations:
+                self.locations[place.id] = _place(place)
 
     def stock_row(self, location_id: int, product_id: int) -> StockRow:
         return StockRow(self.stock_ids[location_id][product_id], location_id, product_id)
-
-    def location(self, location_id: int) -> StockLocation:
-        return self.locations.get(location_id) or db.session.get(StockLocation, location_id)
 
     def servable(
         self, location_id: int, items: Sequence[OrderItem], left: dict[int, int] | None = None
     ) -> list[OrderItem]:
         """The items this location can reserve now (`left` is consumed when given)."""
-        left = dict(self.available.get(location_id, {})) if left is None else left
+        if left is None:
+            if location_id not in self.available:
+                return []
+            left = dict(self.available[location_id])
         taken = []
         for item in items:
             if location_id in self.excluded.get(item.id, ()) or left.get(item.product_id, 0) <= 0:
@@ -196,9 +252,9 @@ class _World:
 
 @dataclass
 class _Choice:
-    location: StockLocation
+    location: _Place
     items: list[OrderItem]  # reserved at the location
-    transfers: list[tuple[StockLocation, list[OrderItem]]] = field(default_factory=list)
+    transfers: list[tuple[_Place, list[OrderItem]]] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -208,8 +264,13 @@ class _Choice:
 # --- rules ------------------------------------------------------------------------------------
 
 
-def _candidates(world: _World, rule: Rule) -> list[StockLocation]:
+def _candidates(world: _World, rule: Rule) -> list[_Place]:
     selection = rule.locations
+    by_quota = "SELECT_BY_QUOTA" in rule.conditions
+    # An order without a delivery city is in no city: SAME_CITY matches nothing for it.
+    if "SAME_CITY" in rule.conditions and not world.city:
+        return []
+    city = world.city if "SAME_CITY" in rule.conditions else None
     chosen = []
     for location in world.locations.values():
         if not location.is_active:
@@ -220,38 +281,36 @@ def _candidates(world: _World, rule: Rule) -> list[StockLocation]:
             continue
         if location.erp_code in selection.except_erp_codes:
             continue
-        if "SELECT_BY_QUOTA" in rule.conditions and not _has_quota(location):
+        if by_quota and not _has_quota(location):
             continue
-        # An order without a delivery city is in no city: SAME_CITY matches nothing for it.
-        if "SAME_CITY" in rule.conditions and (not world.city or city_key(location.city) != world.city):
+        if city is not None and location.city != city:
             continue
         chosen.append(location)
     return chosen
 
 
-def _has_quota(location: StockLocation) -> bool:
+def _has_quota(location: _Place) -> bool:
     """Room for one more package, counting the ones this transaction already placed there."""
     return location.max_quota is None or location.quota + pending_quota(location.id) < location.max_quota
 
 
-def _ranked(
-    world: _World, rule: Rule, locations: list[StockLocation], items: Sequence[OrderItem]
-) -> list[StockLocation]:
-    needed = Counter(item.product_id for item in items)
+def _rank_key(world: _World, rule: Rule, items: Sequence[OrderItem]) -> Callable[[_Place], tuple]:
+    """The rule's order_by as a sort key: the first-ranked location has the smallest."""
+    needed = Counter(item.product_id for item in items).items()
 
-    def key(location: StockLocation) -> tuple:
+    def key(location: _Place) -> tuple:
         parts = []
         for order_key in rule.order_by:
             if order_key == "priority":
                 parts.append(-location.priority)
             elif order_key == "stock":
                 stock = world.available.get(location.id, {})
-                parts.append(-sum(min(units, stock.get(product, 0)) for product, units in needed.items()))
+                parts.append(-sum(min(units, stock.get(product, 0)) for product, units in needed))
             else:  # density: fewer open packages (the quota counts them) first
                 parts.append(location.quota)
         return (*parts, location.id)
 
-    return sorted(locations, key=key)
+    return key
 
 
 def _apply(world: _World, rule: Rule, items: list[OrderItem], *, whole: bool) -> list[PlannedGroup]:
@@ -267,19 +326,11 @@ def _apply(world: _World, rule: Rule, items: list[OrderItem], *, whole: bool) ->
 
 
 def _choose(world: _World, rule: Rule, items: list[OrderItem], *, whole: bool) -> list[_Choice]:
-    ranked = _ranked(world, rule, _candidates(world, rule), items)
-    if rule.transferable:
-        # The packing location is the one that already has the most; the rest is transferred in.
-        best = max(ranked, key=lambda location: len(world.servable(location.id, items)), default=None)
-        if best is None:
-            return []
-        choice = _transfer_choice(world, best, items)
-        if (whole and choice.count < len(items)) or not choice.count:
-            return []
-        return [choice]
+    candidates = _candidates(world, rule)
+    rank = _rank_key(world, rule, items)
     if rule.allow_split:
         choices, left = [], items
-        for location in ranked:
+        for location in sorted(candidates, key=rank):
             taken = world.servable(location.id, left)
             if taken:
                 choices.append(_Choice(location, taken))
@@ -288,17 +339,31 @@ def _choose(world: _World, rule: Rule, items: list[OrderItem], *, whole: bool) -
             if not left:
                 break
         return [] if whole and left else choices
-    for location in ranked:
-        if len(world.servable(location.id, items)) == len(items):
-            return [_Choice(location, items)]
-    if whole:
+    # One package: the first-ranked of the locations that can serve the most items. Only those are
+    # ranked, so a rule costs one pass over the candidates, not a sort of them all.
+    served = {location.id: len(world.servable(location.id, items)) for location in candidates}
+    most = max(served.values(), default=0)
+    best = min((location for location in candidates if served[location.id] == most), key=rank, default=None)
+    if rule.transferable:
+        # The packing location is the one that already has the most; the rest is transferred in.
+        if not most:
+            if not any(world.servable(place.id, items) for place in world.locations.values() if place.is_active):
+                return []  # no location could send anything: no transfer, and no need to read them all
+            # None has any: the rule's first-ranked location, which may be one planning did not read yet.
+            world.read_all()
+            best = min(_candidates(world, rule), key=rank, default=None)
+        if best is None:
+            return []
+        choice = _transfer_choice(world, best, items)
+        if (whole and choice.count < len(items)) or not choice.count:
+            return []
+        return [choice]
+    if not most or (whole and most < len(items)):
         return []
-    best = max(ranked, key=lambda location: len(world.servable(location.id, items)), default=None)
-    taken = world.servable(best.id, items) if best else []
-    return [_Choice(best, taken)] if taken else []
+    return [_Choice(best, world.servable(best.id, items))]
 
 
-def _transfer_choice(world: _World, destination: StockLocation, items: list[OrderItem]) -> _Choice:
+def _transfer_choice(world: _World, destination: _Place, items: list[OrderItem]) -> _Choice:
     local = world.servable(destination.id, items)
     local_ids = {item.id for item in local}
     sources = sorted(
@@ -314,7 +379,7 @@ def _transfer_choice(world: _World, destination: StockLocation, items: list[Orde
             if world.servable(source.id, [item], left_at[source.id]):
                 by_source[source.id].append(item)
                 break
-    return _Choice(destination, local, [(world.location(source_id), moved) for source_id, moved in by_source.items()])
+    return _Choice(destination, local, [(world.locations[source_id], moved) for source_id, moved in by_source.items()])
 
 
 # --- reserving --------------------------------------------------------------------------------
@@ -342,15 +407,26 @@ def _claim_groups(world: _World, rule: Rule | None, choices: list[_Choice]) -> l
         for choice in choices:
             hold_to_max_quota(choice.location.id)
 
-    def stock_ids(location: StockLocation, items: list[OrderItem]) -> dict[int, int]:
+    def stock_ids(location: _Place, items: list[OrderItem]) -> dict[int, int]:
         return {item.id: world.stock_row(location.id, item.product_id).id for item in items}
 
+    chosen = _stock_locations(
+        {choice.location.id for choice in choices} | {source.id for choice in choices for source, _ in choice.transfers}
+    )
     return [
         PlannedGroup(
-            choice.location,
+            chosen[choice.location.id],
             choice.items + [item for _, moved in choice.transfers for item in moved],
             stock_ids(choice.location, choice.items),
-            [PlannedTransfer(source, moved, stock_ids(source, moved)) for source, moved in choice.transfers],
+            [PlannedTransfer(chosen[source.id], moved, stock_ids(source, moved)) for source, moved in choice.transfers],
         )
         for choice in choices
     ]
+
+
+def _stock_locations(location_ids: Iterable[int]) -> dict[int, StockLocation]:
+    """The chosen locations as the models packages and transfers are made with, in one statement."""
+    return {
+        location.id: location
+        for location in db.session.scalars(select(StockLocation).where(StockLocation.id.in_(list(location_ids))))
+    }
