@@ -3,7 +3,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -77,8 +78,18 @@ class TransferLog(db.Model):
     created_date: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+# None is stored as SQL NULL (plain JSONType would store the JSON `null`): an event sharing another's payload has none.
+_NullableJSON = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+
+
 class OutboxEvent(db.Model):
-    """A webhook event written in the command's transaction; a later worker delivers it."""
+    """A webhook event written in the command's transaction; a later worker delivers it.
+
+    Only the resource is stored (`resource_payload`); the worker wraps it in the envelope when it sends
+    (`envelope`). Events of one change that show the same resource (`package.status.transitioned` and
+    `package.status.<slug>`, a transfer's two events) store it once: the later ones name the event holding
+    it in `payload_event_uuid` (a uuid, not an id, so all of a command's events go into one INSERT without
+    asking the database for ids first)."""
 
     __tablename__ = "outbox_events"
 
@@ -88,11 +99,15 @@ class OutboxEvent(db.Model):
     package_id: Mapped[int | None] = mapped_column(ForeignKey("packages.id"), index=True)
     transfer_order_id: Mapped[int | None] = mapped_column(ForeignKey("transfer_orders.id"), index=True)
     stock_location_id: Mapped[int | None] = mapped_column(ForeignKey("stock_locations.id"), index=True)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    # Deferred: the pages and the dispatcher never need it; the worker reads it in its own query.
+    resource_payload: Mapped[dict[str, Any] | None] = mapped_column(_NullableJSON, deferred=True)
+    payload_event_uuid: Mapped[str | None] = mapped_column(ForeignKey("outbox_events.uuid"))
     created_date: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # Set when the worker has made this event's deliveries (one per matching subscription); the
     # partial index keeps finding the undispatched ones cheap however long the outbox grows.
     dispatched_date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    payload_event: Mapped[OutboxEvent | None] = relationship(remote_side=[uuid], foreign_keys=[payload_event_uuid])
 
     __table_args__ = (
         Index(
@@ -101,7 +116,22 @@ class OutboxEvent(db.Model):
             postgresql_where=text("dispatched_date IS NULL"),
             sqlite_where=text("dispatched_date IS NULL"),
         ),
+        CheckConstraint("(resource_payload IS NULL) <> (payload_event_uuid IS NULL)", name="one_payload"),
     )
+
+    @staticmethod
+    def envelope(event_type: str, event_uuid: str, resource_payload: dict[str, Any]) -> dict[str, Any]:
+        """The JSON body a subscriber receives (docs/webhooks.md). The key order is the one JSONB gave
+        the envelopes this table used to store, so the bytes sent are the same as before."""
+        return {"event": {"type": event_type, "uuid": event_uuid}, "payload": resource_payload}
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """This event's body as delivered, for tests and the shell (it loads the deferred payload, and the
+        holder's when shared: a few queries per event; the worker reads what it sends in one query)."""
+        own = self.resource_payload
+        resource = own if own is not None else self.payload_event.resource_payload
+        return self.envelope(self.event_type, self.uuid, resource)
 
     @property
     def ordering_key(self) -> str:

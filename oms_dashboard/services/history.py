@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from ..actors import Actor
 from ..extensions import db
@@ -21,6 +21,7 @@ from ..models import (
     Transition,
     TransitionLog,
 )
+from ..models.base import utcnow
 from ..representations import order_cancellation as order_cancellation_representation
 from ..representations import package as package_representation
 from ..representations import stock_location as location_representation
@@ -82,23 +83,11 @@ def emit_transfer_events(events: Iterable[tuple[str, TransferOrder]]) -> None:
     events = list(events)
     if not events:
         return
-    db.session.flush()
+    _flush_for_representation()
     commands = transfer_commands_by_state(states={t.status for _, t in events}, visibility=Visibility.THIRD_PARTY)
-    for event_type, transfer in events:
-        _add_event(
-            event_type, transfer_representation(transfer, commands[transfer.status]), transfer_order_id=transfer.id
-        )
-
-
-def _add_event(event_type: str, payload: dict[str, Any], **owner: int) -> None:
-    event_uuid = uuid.uuid4().hex
-    db.session.add(
-        OutboxEvent(
-            uuid=event_uuid,
-            event_type=event_type,
-            payload={"event": {"type": event_type, "uuid": event_uuid}, "payload": payload},
-            **owner,
-        )
+    _insert_events(
+        (event_type, transfer, lambda t: transfer_representation(t, commands[t.status]), "transfer_order_id")
+        for event_type, transfer in events
     )
 
 
@@ -107,9 +96,10 @@ def emit_location_events(events: Iterable[tuple[str, StockLocation]]) -> None:
     events = list(events)
     if not events:
         return
-    db.session.flush()
-    for event_type, location in events:
-        _add_event(event_type, location_representation(location), stock_location_id=location.id)
+    _flush_for_representation()
+    _insert_events(
+        (event_type, location, location_representation, "stock_location_id") for event_type, location in events
+    )
 
 
 def emit_events(events: Iterable[tuple[str, Package]]) -> None:
@@ -117,13 +107,12 @@ def emit_events(events: Iterable[tuple[str, Package]]) -> None:
     events = list(events)
     if not events:
         return
-    db.session.flush()
+    _flush_for_representation()
     commands = commands_by_state(statuses={p.status for _, p in events}, visibility=Visibility.THIRD_PARTY)
-    payloads: dict[int, dict[str, Any]] = {}
-    for event_type, package in events:
-        if package.id not in payloads:
-            payloads[package.id] = package_representation(package, runnable(commands[package.status], package))
-        _add_event(event_type, payloads[package.id], package_id=package.id)
+    _insert_events(
+        (event_type, package, lambda p: package_representation(p, runnable(commands[p.status], p)), "package_id")
+        for event_type, package in events
+    )
 
 
 def status_events(package: Package) -> list[tuple[str, Package]]:
@@ -137,8 +126,50 @@ def emit_order_event(event_type: str, order: Order, packages: list[Package], cha
     """An order-level event (`order.cancellation_requested`): the order and each package's status now.
 
     Filed under the first package it changed, so it goes out in order with that package's events."""
+    _flush_for_representation()
+    row = _event_row(event_type, order_cancellation_representation(order, packages), package_id=changed[0])
+    db.session.execute(insert(OutboxEvent.__table__), row)
+
+
+def _flush_for_representation() -> None:
+    """Write the command's changes before they are shown: new rows get their ids and defaults, and changed
+    rows their `modified_date` (set by `onupdate` when flushed), which the representations include."""
     db.session.flush()
-    _add_event(event_type, order_cancellation_representation(order, packages), package_id=changed[0])
+
+
+def _insert_events(events: Iterable[tuple[str, Any, Callable[[Any], dict[str, Any]], str]]) -> None:
+    """One INSERT for all of the events (event type, subject, how to show it, the subject's column).
+
+    Each subject is shown once: its later events point at the first one's payload instead of copying it.
+    Core, not the ORM: nothing reads these rows back in the transaction, so no ids, no RETURNING, no
+    identity map. An executemany rather than one multi-VALUES statement: it is compiled once for any
+    number of rows (cached), and psycopg sends all the rows in one round trip (pipeline mode)."""
+    rows: list[dict[str, Any]] = []
+    holder_of: dict[tuple[str, int], str] = {}  # (owner column, subject id) -> uuid of the event holding its payload
+    for event_type, subject, show, owner_column in events:
+        key = (owner_column, subject.id)
+        holder = holder_of.get(key)
+        if holder is None:
+            row = _event_row(event_type, show(subject), **{owner_column: subject.id})
+            holder_of[key] = row["uuid"]
+        else:
+            row = _event_row(event_type, None, payload_event_uuid=holder, **{owner_column: subject.id})
+        rows.append(row)
+    db.session.execute(insert(OutboxEvent.__table__), rows)
+
+
+def _event_row(event_type: str, resource_payload: dict[str, Any] | None, **columns: Any) -> dict[str, Any]:
+    # Every row names every column: the rows of one executemany must all have the same keys.
+    return {
+        "uuid": uuid.uuid4().hex,
+        "event_type": event_type,
+        "package_id": None,
+        "transfer_order_id": None,
+        "stock_location_id": None,
+        "resource_payload": resource_payload,
+        "payload_event_uuid": None,
+        "created_date": utcnow(),
+    } | columns
 
 
 def status_before(package_id: int, status: PackageStatus) -> PackageStatus:

@@ -158,7 +158,7 @@ class Head:
 
 
 def envelope_bytes(envelope: dict) -> bytes:
-    """The stored envelope as sent: compact UTF-8 JSON. These exact bytes are signed."""
+    """The envelope as sent: compact UTF-8 JSON. These exact bytes are signed."""
     return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -433,20 +433,31 @@ def _send_leased(delivery_id: int, client: httpx.Client, timeout: float) -> Answ
 
 
 def _message(delivery: WebhookDelivery) -> Message:
-    event = delivery.event
-    body = envelope_bytes(event.payload)
+    event_type, event_uuid, body = _event_body(delivery.event_id)
     return Message(
         url=delivery.subscription.target_url,
         body=body,
         headers={
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
-            "X-OMS-Event": event.event_type,
-            "X-OMS-Event-Id": event.uuid,
+            "X-OMS-Event": event_type,
+            "X-OMS-Event-Id": event_uuid,
             "X-OMS-Timestamp": str(int(time.time())),
             "X-OMS-Signature": signature(delivery.subscription.secret_key, body),
         },
     )
+
+
+def _event_body(event_id: int) -> tuple[str, str, bytes]:
+    """An event's type, uuid and body, in one query whether it holds its payload or shares another's."""
+    holder = aliased(OutboxEvent)
+    event_type, event_uuid, own, shared = db.session.execute(
+        select(OutboxEvent.event_type, OutboxEvent.uuid, OutboxEvent.resource_payload, holder.resource_payload)
+        .outerjoin(holder, holder.uuid == OutboxEvent.payload_event_uuid)
+        .where(OutboxEvent.id == event_id)
+    ).one()
+    resource = own if own is not None else shared
+    return event_type, event_uuid, envelope_bytes(OutboxEvent.envelope(event_type, event_uuid, resource))
 
 
 def post(message: Message, client: httpx.Client) -> Answer:
