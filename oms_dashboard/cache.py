@@ -39,7 +39,6 @@ _REQUEST_KEY = "oms_cache_shelf"
 # transaction saw nothing a write could rely on, so `run_in_transaction` may carry on in it (one
 # transaction per command) instead of committing it first.
 ONLY_GENERATION_READ = "oms_only_generation_read"
-_GENERATION_READ_OPTION = "oms_generation_read"
 
 
 @dataclass(frozen=True)
@@ -59,17 +58,17 @@ def _read_generation() -> int | None:
     (the disconnect made the pool discard its other old connections too)."""
     session = db.session()
     first = not session.in_transaction()
+    # On the session's connection, past the ORM: cheaper, and no `do_orm_execute`, so the mark below stays.
     statement = select(cache_generations.c.generation).where(cache_generations.c.id == 1)
-    options = {_GENERATION_READ_OPTION: True}
     try:
-        generation = session.execute(statement, execution_options=options).scalar()
+        generation = session.connection().execute(statement).scalar()
     except DBAPIError as exc:
         from .database import Failure, classify  # database imports this module
 
         if not (first and classify(exc) is Failure.CONNECTION):
             raise
         session.rollback()
-        generation = session.execute(statement, execution_options=options).scalar()
+        generation = session.connection().execute(statement).scalar()
     if first:
         session.info[ONLY_GENERATION_READ] = True
     return generation
@@ -77,8 +76,7 @@ def _read_generation() -> int | None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _note_other_reads(state) -> None:
-    if not state.execution_options.get(_GENERATION_READ_OPTION):
-        state.session.info.pop(ONLY_GENERATION_READ, None)
+    state.session.info.pop(ONLY_GENERATION_READ, None)
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -104,14 +102,17 @@ def _shelf() -> _Shelf:
     return shelf
 
 
-def cached(key: Hashable, load: Callable[[], T]) -> T:
-    """The value under `key`, loaded once per process and generation. `load` must return an immutable value."""
+def cached(key: Hashable, load: Callable[[], T | None]) -> T | None:
+    """The value under `key`, loaded once per process and generation. `load` must return an immutable value.
+
+    None (nothing found) is not kept: otherwise anyone could fill the cache with made-up keys (API tokens)."""
     values = _shelf().values
-    try:
-        return values[key]
-    except KeyError:
-        value = values[key] = load()
-        return value
+    value = values.get(key)
+    if value is None:
+        value = load()
+        if value is not None:
+            values[key] = value
+    return value
 
 
 def replace(key: Hashable, value: Any) -> None:

@@ -182,3 +182,12 @@ def test_a_connection_the_server_dropped_costs_a_command_nothing(app, other_work
 
     assert there.run(world["L1"], "PKG_STATE_TRANSITION").status_code == 204
     assert status_of(world["L1"]) is PackageStatus.PREPARING
+
+
+def test_unknown_tokens_are_not_kept(app, client, world):
+    """A cache of misses would grow with every made-up key a client sends."""
+    assert ApiClient(client, token()).get("packages/").status_code == 200
+    kept = len(app.extensions["oms_cache"].values)
+    for attempt in range(3):
+        assert ApiClient(client, f"made-up-{attempt}").get("packages/").status_code == 401
+    assert len(app.extensions["oms_cache"].values) == kept
