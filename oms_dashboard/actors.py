@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .models import ApiToken, Role, TransferOrder, TransferTransition, Transition, User
+from .models import Role, TransferOrder, TransferTransition, Transition, User
 from .states import Visibility
+
+if TYPE_CHECKING:
+    from .services.accounts import TokenValues
 
 _ROLE_VISIBILITY = {
     Role.STORE_STAFF: Visibility.INSTORE,
@@ -49,8 +53,9 @@ class Actor:
         )
 
     @classmethod
-    def for_token(cls, token: ApiToken) -> Actor:
-        locations = frozenset(location.id for location in token.locations) or None
+    def for_token(cls, token: TokenValues) -> Actor:
+        """From the API's cached values of a live token."""
+        locations = token.location_ids or None
         return cls(
             name=f"token:{token.name} ({token.key_prefix})",
             visibility=Visibility.THIRD_PARTY,

@@ -25,6 +25,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import InstrumentedAttribute
 
+from .cache import ONLY_GENERATION_READ
 from .errors import AppError
 from .extensions import db
 from .locking import Rank, RetryTransaction, claim, end_ledger, start_ledger
@@ -94,7 +95,11 @@ def engine_options(database_uri: str, *, lock_timeout_ms: int, statement_timeout
     if database_uri.startswith("sqlite"):
         return {"connect_args": {"timeout": lock_timeout_ms / 1000}}
     options = f"-c lock_timeout={lock_timeout_ms} -c statement_timeout={statement_timeout_ms}"
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10, "connect_args": {"options": options}}
+    # No pool_pre_ping: a ping is a round trip on every checkout. A connection the server dropped fails on
+    # its first statement instead; SQLAlchemy then discards the pool's older connections too, and that
+    # statement is tried again on a fresh one: the cache's generation read (an API request's first
+    # statement) itself, `run_in_transaction` from the start, a GET as a whole (`RetryReadsOnce`).
+    return {"pool_size": 10, "max_overflow": 10, "connect_args": {"options": options}}
 
 
 def configure_engine(engine: Engine, *, lock_timeout_ms: int) -> None:
@@ -138,10 +143,7 @@ def run_in_transaction(work: Callable[[], T]) -> T:
         attempt += 1
         ledger = None
         try:
-            if session.in_transaction():
-                session.commit()  # end the request's read transaction before taking write locks
-            if db.engine.dialect.name == "sqlite":
-                session.connection(execution_options={_SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+            _begin_write(session)
             ledger = start_ledger(foreseen)
             result = work()
             session.flush()
@@ -171,6 +173,18 @@ def run_in_transaction(work: Callable[[], T]) -> T:
             log.warning("commit failed, outcome unknown: %s", exc)
             raise AppError.unavailable(UNKNOWN_OUTCOME) from exc
         return result
+
+
+def _begin_write(session) -> None:
+    """Start the write transaction: BEGIN IMMEDIATE on SQLite. A read transaction the request opened is
+    committed first, so the write sees nothing older than its own start and the ORM no row read before it;
+    when the request only read the cache generation (an API command whose token came from the cache), the
+    write carries on in that transaction on PostgreSQL: one transaction per command, nothing to go stale."""
+    sqlite = db.engine.dialect.name == "sqlite"
+    if session.in_transaction() and (sqlite or not session.info.get(ONLY_GENERATION_READ)):
+        session.commit()
+    if sqlite:
+        session.connection(execution_options={_SQLITE_BEGIN_OPTION: "IMMEDIATE"})
 
 
 def _may_retry(failure: Failure, attempt: int, elapsed: float, budget: float) -> bool:

@@ -27,6 +27,10 @@ Outbox events and webhook deliveries are outside this order: the webhook worker
 (`services/webhooks/delivery.py`) locks them alone, in transactions of their own that take no
 other row lock (one dispatch claims undispatched events; one send holds one delivery's lock), and
 always with SKIP LOCKED, so it never waits for them. Commands only insert outbox rows, never lock them.
+
+The cache generation row (`cache.py`) is outside it too: triggers update it when transitions or API
+tokens are written (install, admin and CLI writes, never a command), holding it to commit; a rare
+deadlock between two such writes is retried like any other.
 """
 
 from __future__ import annotations

@@ -6,12 +6,16 @@ same models validate the request and generate the OpenAPI document (`openapi.jso
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import g, request
 from flask_openapi3 import APIBlueprint
 
+from .. import cache
 from ..actors import Actor
 from ..errors import AppError
-from ..services.accounts import find_token, note_token_use
+from ..models.base import utcnow
+from ..services.accounts import LAST_USED_RESOLUTION, aware, find_token_values, hash_key, note_token_use
 
 PREFIX = "/api/v1/oms"
 TOKEN_SCHEME = "token"
@@ -36,11 +40,17 @@ def authenticate() -> None:
     scheme, _, key = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "token" or not key.strip():
         raise AppError.unauthenticated()
-    token = find_token(key.strip())
+    key_hash = hash_key(key.strip())
+    # Live tokens only: a revoked one bumps the cache generation, so it is refused from the next request on.
+    token = cache.cached(("token", key_hash), lambda: find_token_values(key_hash))
     if token is None:
         raise AppError.unauthenticated("Invalid token.")
     g.actor = Actor.for_token(token)
-    note_token_use(token)
+    now = utcnow()
+    if token.last_used_date is None or now - aware(token.last_used_date) >= LAST_USED_RESOLUTION:
+        note_token_use(token)
+        # This process remembers its own write, so the next minute's requests do not write again.
+        cache.replace(("token", key_hash), replace(token, last_used_date=now))
 
 
 # Views only a token without a location restriction may call, by endpoint name, with the refusal's words.

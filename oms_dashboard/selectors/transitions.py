@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
 
 from sqlalchemy import select
 
+from ..cache import cached
 from ..extensions import db
 from ..models import Package, TransferTransition, Transition
 from ..states import PackageStatus, Visibility
@@ -36,39 +42,99 @@ def runs_on(command: str, package: Package) -> bool:
     return True
 
 
-def runnable(transitions: Iterable[Transition], package: Package) -> list[Transition]:
+def runnable(transitions: Iterable[TransitionValues], package: Package) -> list[TransitionValues]:
     return [transition for transition in transitions if runs_on(transition.command, package)]
 
 
-def commands_by_state(*, statuses: Iterable[int], visibility: Visibility | None) -> dict[int, list[Transition]]:
-    """One query for any number of states; `visibility` None means every transition."""
-    wanted = set(statuses)
-    by_state: dict[int, list[Transition]] = defaultdict(list)
-    if not wanted:
-        return by_state
-    rows = db.session.scalars(select(Transition).where(Transition.source_state.in_(wanted)).order_by(Transition.id))
+@dataclass(frozen=True)
+class TransitionValues:
+    """A transition row as the cache keeps it (package or transfer): plain values, never an ORM instance.
+    `config` and `translations` are JSON kept as text, so every reader gets its own copy to change."""
+
+    id: int
+    slug: str
+    label: str
+    command: str
+    ui_visibility: tuple[str, ...]
+    source_state: Any
+    destination_state: Any
+    created_date: datetime
+    modified_date: datetime
+    config_json: str
+    translations_json: str
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return json.loads(self.config_json)
+
+    @property
+    def translations(self) -> Any:
+        return json.loads(self.translations_json)
+
+
+@dataclass(frozen=True)
+class TransitionTable:
+    """Every transition of one model, by id, by slug and by source state (in id order)."""
+
+    by_id: Mapping[int, TransitionValues]
+    by_slug: Mapping[str, TransitionValues]
+    by_state: Mapping[Any, tuple[TransitionValues, ...]]
+
+
+def _load(model: type[Transition] | type[TransferTransition]) -> TransitionTable:
+    rows = [
+        TransitionValues(
+            id=row.id,
+            slug=row.slug,
+            label=row.label,
+            command=row.command,
+            ui_visibility=tuple(row.ui_visibility or ()),
+            source_state=row.source_state,
+            destination_state=row.destination_state,
+            created_date=row.created_date,
+            modified_date=row.modified_date,
+            config_json=json.dumps(row.config or {}),
+            translations_json=json.dumps(row.translations),
+        )
+        for row in db.session.execute(select(model.__table__).order_by(model.__table__.c.id))
+    ]
+    by_state: dict[Any, list[TransitionValues]] = defaultdict(list)
     for row in rows:
-        # ui_visibility is a JSON list: filtered here, the same on SQLite and PostgreSQL.
-        if visibility is None or visibility.value in (row.ui_visibility or []):
-            by_state[row.source_state].append(row)
+        by_state[row.source_state].append(row)
+    return TransitionTable(
+        by_id=MappingProxyType({row.id: row for row in rows}),
+        by_slug=MappingProxyType({row.slug: row for row in rows}),
+        by_state=MappingProxyType({state: tuple(found) for state, found in by_state.items()}),
+    )
+
+
+def transition_table(model: type[Transition] | type[TransferTransition]) -> TransitionTable:
+    """All transitions of `model`, from this process's cache (one query per process and cache generation)."""
+    return cached(("transitions", model.__tablename__), lambda: _load(model))
+
+
+def _by_state(
+    model: type[Transition] | type[TransferTransition], states: Iterable[Any], visibility: Visibility | None
+) -> dict[Any, list[TransitionValues]]:
+    table = transition_table(model)
+    by_state: dict[Any, list[TransitionValues]] = defaultdict(list)
+    for state in set(states):
+        for row in table.by_state.get(state, ()):
+            if visibility is None or visibility.value in row.ui_visibility:
+                by_state[state].append(row)
     return by_state
 
 
-def commands_for(*, status: int, visibility: Visibility | None) -> list[Transition]:
+def commands_by_state(*, statuses: Iterable[int], visibility: Visibility | None) -> dict[int, list[TransitionValues]]:
+    """The transitions from each state that `visibility` may run (None: every one), in id order."""
+    return _by_state(Transition, statuses, visibility)
+
+
+def commands_for(*, status: int, visibility: Visibility | None) -> list[TransitionValues]:
     return commands_by_state(statuses=[status], visibility=visibility)[status]
 
 
 def transfer_commands_by_state(
     *, states: Iterable[str], visibility: Visibility | None
-) -> dict[str, list[TransferTransition]]:
-    wanted = set(states)
-    by_state: dict[str, list[TransferTransition]] = defaultdict(list)
-    if not wanted:
-        return by_state
-    rows = db.session.scalars(
-        select(TransferTransition).where(TransferTransition.source_state.in_(wanted)).order_by(TransferTransition.id)
-    )
-    for row in rows:
-        if visibility is None or visibility.value in (row.ui_visibility or []):
-            by_state[row.source_state].append(row)
-    return by_state
+) -> dict[str, list[TransitionValues]]:
+    return _by_state(TransferTransition, states, visibility)

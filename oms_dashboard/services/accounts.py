@@ -10,6 +10,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import or_, select, update
@@ -18,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from ..database import MAX_ID, run_in_transaction
 from ..errors import AppError
 from ..extensions import db
-from ..models import ApiToken, Role, StockLocation, User
+from ..models import ApiToken, Role, StockLocation, User, api_token_locations
 from ..models.base import utcnow
 from ..validation import BLANK_MESSAGE, unstorable_text_reason
 from .masterdata import racing_inserts
@@ -293,13 +294,39 @@ def find_token(key: str) -> ApiToken | None:
     return token if token is not None and token.revoked_date is None else None
 
 
-def note_token_use(token: ApiToken) -> None:
+@dataclass(frozen=True)
+class TokenValues:
+    """A live token as the API's per-process cache keeps it (`cache.py`): plain values, no ORM instance."""
+
+    id: int
+    name: str
+    key_prefix: str
+    location_ids: frozenset[int]
+    last_used_date: datetime | None
+
+
+def find_token_values(key_hash: str) -> TokenValues | None:
+    """The live token with this key hash and its locations, in one statement; None when none is live."""
+    table, links = ApiToken.__table__, api_token_locations
+    rows = db.session.execute(
+        select(table.c.id, table.c.name, table.c.key_prefix, table.c.last_used_date, links.c.stock_location_id)
+        .outerjoin(links, links.c.api_token_id == table.c.id)
+        .where(table.c.key_hash == key_hash, table.c.revoked_date.is_(None))
+    ).all()
+    if not rows:
+        return None
+    first = rows[0]
+    locations = frozenset(row.stock_location_id for row in rows if row.stock_location_id is not None)
+    return TokenValues(first.id, first.name, first.key_prefix, locations, first.last_used_date)
+
+
+def note_token_use(token: ApiToken | TokenValues) -> None:
     """Record that the token was used now, at most once a minute (a busy ERP costs no write per call).
 
     A conditional UPDATE in its own short transaction: concurrent calls write it once at most.
     """
     now = utcnow()
-    if token.last_used_date is not None and now - _aware(token.last_used_date) < LAST_USED_RESOLUTION:
+    if token.last_used_date is not None and now - aware(token.last_used_date) < LAST_USED_RESOLUTION:
         return
     table = ApiToken.__table__
     threshold = now - LAST_USED_RESOLUTION
@@ -315,7 +342,7 @@ def note_token_use(token: ApiToken) -> None:
     run_in_transaction(work)
 
 
-def _aware(moment: datetime) -> datetime:
+def aware(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes for values stored in UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 

@@ -61,24 +61,30 @@ def hold_to_max_quota(location_id: int) -> None:
 
 
 def _write_quota(book: Ledger) -> None:
+    """One UPDATE … RETURNING per location whose quota changed: it takes the row lock, checks the limit and
+    hands back the location as it is now, for its event, without reading it again."""
+    table = StockLocation.__table__
+    changed = []
     for location_id in sorted(book.quota_deltas):
         delta = book.quota_deltas[location_id]
         if not delta:
             continue
-        table = StockLocation.__table__
-        statement = update(table).where(table.c.id == location_id).values(quota=table.c.quota + delta)
+        statement = (
+            update(StockLocation)
+            .where(table.c.id == location_id)
+            .values(quota=table.c.quota + delta)
+            .returning(StockLocation)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        )
         if delta > 0 and location_id in book.quota_limited:
             statement = statement.where(or_(table.c.max_quota.is_(None), table.c.quota + delta <= table.c.max_quota))
-        if db.session.execute(statement).rowcount != 1:
+        location = db.session.scalars(statement).first()
+        if location is None:
             raise RetryTransaction(f"stock location {location_id} has no quota left for this plan")
+        changed.append(location)
     # Integrators follow quota use through `stock_location.updated` (DESIGN §8). Written after the
     # UPDATE took the location's row lock, so these events are numbered in the order they commit.
-    changed = [location_id for location_id in sorted(book.quota_deltas) if book.quota_deltas[location_id]]
-    if changed:
-        locations = db.session.scalars(
-            select(StockLocation).where(StockLocation.id.in_(changed)).execution_options(populate_existing=True)
-        )
-        emit_location_events(("stock_location.updated", location) for location in locations)
+    emit_location_events(("stock_location.updated", location) for location in changed)
 
 
 # --- stock rows -----------------------------------------------------------------------------------

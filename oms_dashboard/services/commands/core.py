@@ -10,23 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from ...actors import Actor
 from ...database import run_in_transaction
 from ...errors import AppError
 from ...extensions import db
 from ...locking import Rank, lock_row
-from ...models import Package, PackageItem, Transition
-from ...selectors.transitions import runs_on
+from ...models import Package, PackageItem, StockLocation, TransferTransition, Transition
+from ...selectors.transitions import TransitionValues, runs_on, transition_table
 from ...states import PackageStatus
 from ..history import emit_events, log_transition, status_events
 from .inputs import CommandInput, parse_input
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -41,7 +39,7 @@ class CommandRun:
     """One command in progress: what handlers read, and what they made besides the package itself."""
 
     package: Package
-    transition: Transition
+    transition: TransitionValues
     actor: Actor
     inputs: Any
     input_parameters: dict[str, Any]
@@ -150,26 +148,37 @@ def lock_package(package_id: int) -> Package:
     """
     if not lock_row(Package.__table__, Rank.PACKAGE, package_id):
         raise AppError.not_found()
-    return db.session.scalars(
-        select(Package)
-        .where(Package.id == package_id)
-        .execution_options(populate_existing=True)
-        .options(
-            joinedload(Package.stock_location),
-            joinedload(Package.order),
-            joinedload(Package.shipment),
-            selectinload(Package.items).joinedload(PackageItem.order_item),
-            selectinload(Package.items).joinedload(PackageItem.product),
+    return (
+        db.session.scalars(
+            select(Package)
+            .where(Package.id == package_id)
+            .execution_options(populate_existing=True)
+            .options(
+                # One statement: the package, its location (and carrier, for shipping commands), order,
+                # shipment and items with what they point at. A package has a handful of items, so the
+                # joined rows stay few.
+                joinedload(Package.stock_location).joinedload(StockLocation.default_cargo_company),
+                joinedload(Package.order),
+                joinedload(Package.shipment),
+                joinedload(Package.items).joinedload(PackageItem.order_item),
+                joinedload(Package.items).joinedload(PackageItem.product),
+            )
         )
-    ).one()
+        .unique()
+        .one()
+    )
 
 
-def resolve_transition(model: type[T], transition_id: int | None, slug: str | None) -> T:
-    """The transition named by id and/or slug (DESIGN §5.3: 400 neither, 406 mismatch or unknown)."""
+def resolve_transition(
+    model: type[Transition] | type[TransferTransition], transition_id: int | None, slug: str | None
+) -> TransitionValues:
+    """The transition named by id and/or slug (DESIGN §5.3: 400 neither, 406 mismatch or unknown), from
+    the process's transition cache (`selectors.transitions.transition_table`)."""
     if transition_id is None and not slug:
         raise AppError.non_field("transition or slug required")
-    by_id = db.session.get(model, transition_id) if transition_id is not None else None
-    by_slug = db.session.scalars(select(model).where(model.slug == slug)).first() if slug else None
+    table = transition_table(model)
+    by_id = table.by_id.get(transition_id) if transition_id is not None else None
+    by_slug = table.by_slug.get(slug) if slug else None
     if by_id is not None and by_slug is not None and by_id.id != by_slug.id:
         raise AppError.command_mismatch()
     found = by_id if transition_id is not None else by_slug

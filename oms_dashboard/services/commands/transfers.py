@@ -26,6 +26,7 @@ from ...errors import AppError
 from ...extensions import db
 from ...locking import Rank, lock_row
 from ...models import Package, PackageItem, Reservation, Stock, TransferItem, TransferOrder, TransferTransition
+from ...selectors.transitions import TransitionValues
 from ...states import DiscrepancyReason, ItemStatus, PackageStatus, TransferStatus
 from .. import lookups
 from ..history import emit_events, emit_transfer_events, log_transfer, log_transition, status_events
@@ -49,7 +50,7 @@ from .inputs import CommandInput, NoInput, TransferAdvancedInput, TransferItemsN
 class TransferRun:
     transfer: TransferOrder
     package: Package
-    transition: TransferTransition
+    transition: TransitionValues  # the cached transfer transition
     actor: Actor
     inputs: Any
     input_parameters: dict[str, Any]
