@@ -214,6 +214,9 @@ class Bench:
         if len(ids) < CLIENTS:
             raise RuntimeError(f"only {len(ids)} waiting packages for {CLIENTS} clients")
         packages = [ids[index * per_client : (index + 1) * per_client] for index in range(CLIENTS)]
+        warm_up = [[package] for package in self.take_waiting(CLIENTS)]
+        warm = load.commands(server.port, self.token, warm_up, slugs, min(1.0, self.plan.load_seconds / 2))
+        self.server_errors += warm.server_errors
         workers = CpuMeter(server.worker_pids)
         database = CpuMeter(lambda: postgres_pids(self.database))
         result = load.commands(server.port, self.token, packages, slugs, self.plan.load_seconds)
