@@ -30,6 +30,8 @@ class Captured:
     status: int
     statements: list[tuple[str, Any]] = field(default_factory=list)
     body: bytes = b""
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 class InProcessApp:
@@ -65,13 +67,25 @@ class InProcessApp:
         self.recording = []
         try:
             answer = self.client.open(path, method=method, **kwargs)
-            return Captured(answer.status_code, self.recording, answer.get_data())
+            return Captured(
+                answer.status_code,
+                self.recording,
+                answer.get_data(),
+                answer.headers.get("ETag"),
+                answer.headers.get("Last-Modified"),
+            )
         finally:
             self.recording = None
 
-    def warm(self, method: str, path: str, **kwargs) -> Captured:
-        """The request twice; the second one's statements."""
-        self.request(method, path, **kwargs)
+    def warm(self, method: str, path: str, *, conditional: bool = False, **kwargs) -> Captured:
+        """The request twice; the second one's statements (`conditional`: with the first answer's validators)."""
+        first = self.request(method, path, **kwargs)
+        if conditional:
+            kwargs["headers"] = dict(kwargs.get("headers") or {})
+            if first.etag:
+                kwargs["headers"]["If-None-Match"] = first.etag
+            if first.last_modified:
+                kwargs["headers"]["If-Modified-Since"] = first.last_modified
         return self.request(method, path, **kwargs)
 
 

@@ -17,6 +17,7 @@ class Client:
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         self.headers = {"Authorization": f"Token {token}"} if token else {}
         self.cookies: dict[str, str] = {}
+        self.last_headers: dict[str, str] = {}
 
     def request(
         self, method: str, path: str, body: Any = None, headers: dict | None = None
@@ -39,6 +40,7 @@ class Client:
             response = self.connection.getresponse()
             data = response.read()
         elapsed = time.perf_counter() - started
+        self.last_headers = {header.lower(): value for header, value in response.getheaders()}
         for header, value in response.getheaders():
             if header.lower() == "set-cookie":
                 name, _, rest = value.partition("=")
