@@ -1,7 +1,7 @@
 """cache generations: one counter every write to a cached table bumps, by trigger
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-25 12:00:00
 
 Each app process caches transitions and API tokens (`oms_dashboard/cache.py`) and drops its cache when
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

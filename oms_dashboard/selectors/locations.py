@@ -11,8 +11,9 @@ from sqlalchemy import case, func, literal, or_, select
 from ..actors import Actor
 from ..errors import AppError
 from ..extensions import db
-from ..models import Package, StockLocation, TransitionLog
+from ..models import PackageCount, StockLocation, TransitionLog
 from ..states import PackageStatus
+from .packages import status_counts
 
 # The four counts of a card on the Package Location Movements screen (seed 004), in its words.
 CARD_STATUSES = [
@@ -83,20 +84,21 @@ def _visible_locations(actor: Actor, search: str = ""):
 
 
 def _card_counts(visible):
-    """One row per visible location with packages in a card status: its four counts.
-
-    The location filter inside lets PostgreSQL count each location's slice of the
-    (stock_location_id, status, id) index, without visiting the table."""
+    """One row per visible location with packages in a card status: its four counts, read from the
+    package_counts table (a row per location and status), so the cost does not grow with packages."""
     return (
         select(
-            Package.stock_location_id.label("location_id"),
-            *(func.count().filter(Package.status == status.value).label(status.slug) for status, _ in CARD_STATUSES),
+            PackageCount.stock_location_id.label("location_id"),
+            *(
+                func.sum(PackageCount.count).filter(PackageCount.status == status.value).label(status.slug)
+                for status, _ in CARD_STATUSES
+            ),
         )
         .where(
-            Package.status.in_([status.value for status, _ in CARD_STATUSES]),
-            Package.stock_location_id.in_(visible),
+            PackageCount.status.in_([status.value for status, _ in CARD_STATUSES]),
+            PackageCount.stock_location_id.in_(visible),
         )
-        .group_by(Package.stock_location_id)
+        .group_by(PackageCount.stock_location_id)
         .subquery("card_counts")
     )
 
@@ -171,9 +173,6 @@ def visible_location(*, location_id: int, actor: Actor) -> StockLocation:
 
 
 def location_counts(*, location_id: int, actor: Actor) -> LocationCounts:
-    """One location with its count in every status."""
+    """One location with its count in every status (from the package_counts table)."""
     location = visible_location(location_id=location_id, actor=actor)
-    rows = db.session.execute(
-        select(Package.status, func.count()).where(Package.stock_location_id == location_id).group_by(Package.status)
-    )
-    return LocationCounts(location, dict(rows.all()))
+    return LocationCounts(location, status_counts(location_ids=[location_id]))

@@ -125,17 +125,22 @@ def _write_deltas(book: Ledger) -> None:
 
 
 def _write(session: Session, deltas: dict[Pair, int]) -> None:
-    """One upsert per (location, status), in key order; on the connection, so no flush starts inside a flush."""
+    """One multi-row upsert for all pairs, in key order (rows are locked in the order given); on the
+    connection, so no flush starts inside a flush."""
+    rows = [
+        {"stock_location_id": location_id, "status": status, "count": delta}
+        for (location_id, status), delta in sorted(deltas.items())
+        if delta
+    ]
+    if not rows:
+        return
     connection = session.connection()
     insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     table = PackageCount.__table__
-    for (location_id, status), delta in sorted(deltas.items()):
-        if not delta:
-            continue
-        statement = insert(table).values(stock_location_id=location_id, status=status, count=delta)
-        connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=[table.c.stock_location_id, table.c.status],
-                set_={"count": table.c["count"] + statement.excluded["count"]},
-            )
+    statement = insert(table).values(rows)
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=[table.c.stock_location_id, table.c.status],
+            set_={"count": table.c["count"] + statement.excluded["count"]},
         )
+    )
