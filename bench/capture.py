@@ -52,7 +52,11 @@ class InProcessApp:
         self.client = self.app.test_client()
 
     def _record(self, conn, cursor, statement, parameters, context, executemany) -> None:
-        if self.recording is not None:
+        if self.recording is None:
+            return
+        if executemany:  # one statement per parameter set: what a replay or pgbench can run
+            self.recording.extend((statement, one) for one in parameters)
+        else:
             self.recording.append((statement, parameters))
 
     def sign_in(self, username: str, password: str) -> None:
