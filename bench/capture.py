@@ -114,7 +114,9 @@ def pgbench_script(
     connection: psycopg.Connection, commands: list[list[tuple[str, Any]]], variables: dict[int, str]
 ) -> str:
     """One transaction per command; parameters equal to a value in `variables` become that pgbench variable,
-    32-hex strings (event uuids, unique) a fresh md5, every other parameter its literal."""
+    32-hex strings (event uuids, unique) a fresh md5 per run — the same one wherever the command repeats
+    the uuid (an event pointing at its sibling's payload) — and every other parameter its literal."""
+    uuids: dict[str, str] = {}  # a command's uuid -> its pgbench variable
 
     def render(statement: str, parameters: dict) -> str:
         def one(match: re.Match) -> str:
@@ -122,7 +124,7 @@ def pgbench_script(
             if isinstance(value, int) and not isinstance(value, bool) and value in variables:
                 return f":{variables[value]}"
             if isinstance(value, str) and HEX32.fullmatch(value):
-                return "md5(random()::text)"
+                return ":" + uuids.setdefault(value, f"uuid{len(uuids) + 1}")
             return sql.Literal(value).as_string(connection)
 
         text = PLACEHOLDER.sub(one, statement).replace("%%", "%")
@@ -133,7 +135,12 @@ def pgbench_script(
         r"SELECT pkg, ord, item, oitem FROM bench_pgbench_packages WHERE n = :n \gset",
     ]
     for statements in commands:
+        uuids.clear()
+        body = [render(statement, dict(parameters or {})) for statement, parameters in statements]
+        if uuids:  # quoted literals, so `:uuidN` is substituted as a string
+            fresh = ", ".join(f"quote_literal(md5(random()::text)) AS {name}" for name in uuids.values())
+            lines.append(f"SELECT {fresh} \\gset")
         lines.append("BEGIN;")
-        lines.extend(render(statement, dict(parameters or {})) for statement, parameters in statements)
+        lines.extend(body)
         lines.append("COMMIT;")
     return "\n".join(lines) + "\n"
