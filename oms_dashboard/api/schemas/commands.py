@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, RootModel
 
 from ...services.commands.inputs import INPUT_MODELS
 from ...validation import Id, text
-from .common import IdOut, Output
+from .common import IdOut, Output, RequestParameters
 
 
 def _object(value: Any) -> dict[str, Any]:
@@ -41,7 +41,7 @@ class CommandBody(BaseModel):
         return self.transition, self.slug or None, (self.model_extra or {}) | (self.input_parameters or {})
 
 
-class IdempotencyHeader(BaseModel):
+class IdempotencyHeader(RequestParameters):
     idempotency_key: text(255) | None = Field(
         default=None,
         alias="Idempotency-Key",

@@ -158,7 +158,23 @@ def query_model_config() -> ConfigDict:
     return ConfigDict(json_schema_extra=_drop_null_defaults)
 
 
-class PageQuery(BaseModel):
+class RequestParameters(BaseModel):
+    """A model of a request's query or headers. flask-openapi3 asks such a model for its JSON schema on
+    every request (to read its properties): generated anew each time that cost about 1 ms of CPU per
+    command, so the plain call is answered from a per-class copy (the schema never changes at run time)."""
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        if args or kwargs:  # the OpenAPI document's own calls, with a ref template or a mode
+            return super().model_json_schema(*args, **kwargs)
+        cached = cls.__dict__.get("_plain_schema")
+        if cached is None:
+            cached = super().model_json_schema()
+            type.__setattr__(cls, "_plain_schema", cached)
+        return cached
+
+
+class PageQuery(RequestParameters):
     """`page` and `page_size` of every list (values of page_size above 100 are read as 100)."""
 
     model_config = query_model_config()
