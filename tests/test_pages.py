@@ -67,6 +67,14 @@ def test_every_page_asks_for_a_login_first(client, shop):
     assert htmx.status_code == 204 and htmx.headers["HX-Redirect"].startswith("/login")
 
 
+def test_a_poll_after_the_session_ended_returns_to_the_page_not_to_the_poll(client, shop):
+    poll = client.get(
+        "/?since=abc", headers={**HTMX, "HX-Current-URL": "http://127.0.0.1:5000/?sort=name&q=Kad"}
+    )
+    assert poll.status_code == 204
+    assert poll.headers["HX-Redirect"] == "/login?next=/?sort%3Dname%26q%3DKad"
+
+
 def test_a_wrong_password_is_refused_and_a_right_one_lands_on_the_locations(client, shop):
     token = csrf_token(client.get("/login").get_data(as_text=True))
     wrong = client.post("/login", data={"username": "selin", "password": "nope", "csrf_token": token})

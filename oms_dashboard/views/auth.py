@@ -40,8 +40,18 @@ def current_actor() -> Actor:
 def require_login():
     """before_request of every page blueprint."""
     if not current_user.is_authenticated:
-        return redirect_to(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return redirect_to(url_for("auth.login", next=_page_to_return_to()))
     return None
+
+
+def _page_to_return_to() -> str:
+    """After signing in again, the page the person was on: for an htmx request (a poll, an action)
+    that is the page in the address bar, not the fragment's URL."""
+    if request.headers.get("HX-Request") == "true":
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        if current.path.startswith("/") and not current.path.startswith("//"):
+            return current.path + (f"?{current.query}" if current.query else "")
+    return request.full_path.rstrip("?")
 
 
 def _safe_next(target: str | None) -> str | None:
