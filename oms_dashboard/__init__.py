@@ -13,6 +13,7 @@ from .database import MAX_ID, configure_engine, engine_options
 from .errors import AppError
 from .extensions import csrf, db, login_manager, migrate
 from .json_provider import GuardedJSONProvider
+from .passwords import unknown_user_hash
 from .validation import raise_validation_error, unstorable_text_reason
 
 
@@ -81,6 +82,7 @@ def create_app(test_config: dict | None = None) -> OmsApp:
     # The test suite turns this on: every API response is checked against the models that document it.
     app.validate_response = bool(app.config.get("OPENAPI_VALIDATE_RESPONSES"))
     app.url_map.converters["id"] = IdConverter
+    unknown_user_hash(app.config["PASSWORD_HASH_METHOD"])  # made now: the first unknown username is not slower
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)

@@ -9,6 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .passwords import DEFAULT_METHOD as DEFAULT_PASSWORD_HASH_METHOD
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REMEMBER_ME_DAYS = 14
 _HOUR_MS = 3_600_000
@@ -94,6 +96,8 @@ def settings_from_environment(instance_path: Path, overrides: dict | None = None
         "LOGIN_FAILURES_PER_USERNAME": _whole_number("OMS_LOGIN_FAILURES_PER_USERNAME", 5),
         "LOGIN_FAILURES_PER_ADDRESS": _whole_number("OMS_LOGIN_FAILURES_PER_ADDRESS", 20),
         "LOGIN_FAILURE_WINDOW": timedelta(minutes=_whole_number("OMS_LOGIN_WINDOW_MINUTES", 15)),
+        # How passwords are hashed (werkzeug's method string); only the test suite changes it (passwords.py).
+        "PASSWORD_HASH_METHOD": DEFAULT_PASSWORD_HASH_METHOD,
         # How many reverse proxies in front of the app set X-Forwarded-For/-Proto (0: none, trust nothing).
         "TRUSTED_PROXIES": _whole_number("OMS_TRUSTED_PROXIES", 0, minimum=0),
         "JSON_SORT_KEYS": False,

@@ -92,6 +92,8 @@ def app(backend, database_url):
             "SECRET_KEY": "test-secret",
             "HTMX_CDN_URL": "",  # a closed network: the local copy of htmx, at once
             "MOVEMENTS_REFRESH_SECONDS": 1,
+            # A cheap hash: the suite makes thousands of users and sign-ins (production keeps scrypt).
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             # Every API response is checked against the OpenAPI document's models (api/response_check.py).
             "OPENAPI_VALIDATE_RESPONSES": True,
         }

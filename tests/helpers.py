@@ -41,12 +41,15 @@ def reset_database(*, install: bool = True) -> None:
     """Empty every table and install `oms install`'s defaults: the start of every test (and example).
 
     `install=False` leaves the database as `db upgrade` makes it: empty tables (a fresh installation)."""
-    tables = list(reversed(db.metadata.sorted_tables))
+    tables = list(reversed(db.metadata.sorted_tables))  # children first
     if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{table.name}"' for table in tables)
         # A connection of the previous test may still be closing: wait for it longer than the app would.
         db.session.execute(text("SET LOCAL lock_timeout = '30s'"))
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        # DELETE, not TRUNCATE: on a few rows a TRUNCATE of every table costs ~70 ms, these ~6 ms.
+        # Restarting the tables' own sequences keeps ids from 1, as TRUNCATE … RESTART IDENTITY did.
+        statements = [f'DELETE FROM "{table.name}"' for table in tables]
+        statements += [f'ALTER SEQUENCE "{name}" RESTART' for name in _owned_sequences()]
+        db.session.connection().exec_driver_sql(";".join(statements))
     else:
         for table in tables:
             db.session.execute(table.delete())
@@ -54,6 +57,17 @@ def reset_database(*, install: bool = True) -> None:
     if install:
         install_defaults()
     db.session.remove()
+
+
+def _owned_sequences() -> list[str]:
+    """The sequences of the tables' serial and identity columns."""
+    return db.session.scalars(
+        text(
+            "SELECT s.relname FROM pg_class s JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i')"
+            " JOIN pg_class t ON t.oid = d.refobjid JOIN pg_namespace n ON n.oid = s.relnamespace"
+            " WHERE s.relkind = 'S' AND n.nspname = current_schema()"
+        )
+    ).all()
 
 
 def location(

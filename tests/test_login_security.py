@@ -387,3 +387,14 @@ def test_the_cli_deactivates_a_user_and_sets_a_password(app, selin):
     fresh()
     row = db.session.scalars(select(User).where(User.username == "selin")).one()
     assert not row.is_active and row.check_password("s3cret-2")
+
+
+def test_an_installation_hashes_passwords_with_scrypt_unless_told_otherwise(tmp_path):
+    """The suite uses a cheap hash (conftest.py); a real installation keeps werkzeug's scrypt."""
+    installed = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite3", "SECRET_KEY": "x"})
+    with installed.app_context():
+        assert installed.config["PASSWORD_HASH_METHOD"] == "scrypt"
+        person = User(username="new")
+        person.set_password("pass1234")
+        assert person.password_hash.startswith("scrypt:") and person.check_password("pass1234")
+        assert authentication.unknown_user_hash("scrypt").startswith("scrypt:")

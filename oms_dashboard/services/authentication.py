@@ -12,19 +12,19 @@ tries may exceed a limit by at most the number of requests the servers answer at
 from __future__ import annotations
 
 import math
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 from sqlalchemy import delete, select
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from ..database import run_in_transaction
 from ..errors import AppError
 from ..extensions import db
 from ..models import LoginFailure, User
 from ..models.base import utcnow
+from ..passwords import unknown_user_hash
 
 ADDRESS_MAX_LENGTH = 64
 
@@ -43,12 +43,6 @@ class ThrottleLimits:
             per_address=config["LOGIN_FAILURES_PER_ADDRESS"],
             window=config["LOGIN_FAILURE_WINDOW"],
         )
-
-
-# Made the way users' passwords are hashed, once per process when it starts (not at the first unknown
-# username, which would then take longer): checking a password against it costs what checking a real
-# user's costs, so the answer time does not tell whether a username exists.
-UNKNOWN_USER_HASH = generate_password_hash(secrets.token_urlsafe(16))
 
 
 def _aware(moment: datetime) -> datetime:
@@ -116,7 +110,9 @@ def authenticate(*, username: str, password: str, client_address: str | None) ->
 
     user = db.session.scalars(select(User).where(User.username == username)).first()
     # Exactly one hash check, whether or not the user exists or is active.
-    password_hash = user.password_hash if user is not None else UNKNOWN_USER_HASH
+    password_hash = (
+        user.password_hash if user is not None else unknown_user_hash(current_app.config["PASSWORD_HASH_METHOD"])
+    )
     password_matches = check_password_hash(password_hash, password)
     if user is None or not user.is_active or not password_matches:
         _record_failure(username, client_address, limits.window)
