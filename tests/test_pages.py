@@ -68,9 +68,7 @@ def test_every_page_asks_for_a_login_first(client, shop):
 
 
 def test_a_poll_after_the_session_ended_returns_to_the_page_not_to_the_poll(client, shop):
-    poll = client.get(
-        "/?since=abc", headers={**HTMX, "HX-Current-URL": "http://127.0.0.1:5000/?sort=name&q=Kad"}
-    )
+    poll = client.get("/?since=abc", headers={**HTMX, "HX-Current-URL": "http://127.0.0.1:5000/?sort=name&q=Kad"})
     assert poll.status_code == 204
     assert poll.headers["HX-Redirect"] == "/login?next=/?sort%3Dname%26q%3DKad"
 

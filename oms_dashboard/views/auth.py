@@ -46,10 +46,10 @@ def require_login():
 
 def _page_to_return_to() -> str:
     """After signing in again, the page the person was on: for an htmx request (a poll, an action)
-    that is the page in the address bar, not the fragment's URL."""
+    that is the page in the address bar, not the fragment's URL. `_safe_next` checks it when used."""
     if request.headers.get("HX-Request") == "true":
         current = urlsplit(request.headers.get("HX-Current-URL", ""))
-        if current.path.startswith("/") and not current.path.startswith("//"):
+        if current.path:
             return current.path + (f"?{current.query}" if current.query else "")
     return request.full_path.rstrip("?")
 
