@@ -7,10 +7,13 @@ is answered once more on a new connection (`RetryReadsOnce`): it changed nothing
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Iterable
+from urllib.parse import urlsplit
 
-from flask import Flask, current_app, render_template, request
-from flask_wtf.csrf import CSRFError
+from flask import Flask, current_app, flash, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
@@ -51,6 +54,41 @@ def _page(status: int, message: str, headers: dict[str, str] | None = None):
     return html, status, headers or {}
 
 
+# A page left open longer than WTF_CSRF_TIME_LIMIT sends an expired token; nothing ran (docs/security.md).
+CSRF_MESSAGE = (
+    "This page had been open a long time and its security check had expired, so nothing was changed. "
+    "It is renewed now: please do it again."
+)
+CSRF_RENEWED_EVENT = "csrf-token-renewed"  # static/js/csrf.js puts the fresh token in the page
+# Where a plain form post of a package or transfer action goes back to when the Referer cannot be used.
+_ACTION_PATH = re.compile(r"^(/(?:packages|transfers)/\d+)/actions/\d+$")
+
+
+def _page_to_return_to() -> str:
+    """The page the refused form was on: the Referer when it is this site, else the action's package or transfer."""
+    referrer = urlsplit(request.referrer or "")
+    here = urlsplit(request.host_url)
+    if (referrer.scheme, referrer.netloc) == (here.scheme, here.netloc) and referrer.path.startswith("/"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    action = _ACTION_PATH.match(request.path)
+    return action.group(1) if action else url_for("locations.movements")
+
+
+def _csrf_refused():
+    """An expired or missing CSRF token never wipes the page: htmx gets the message in #service-notice and a fresh
+    token (HX-Trigger); a plain form goes back to its page with the message flashed."""
+    if request.headers.get("HX-Request") == "true":
+        html = render_template("_error.html", status=400, message=CSRF_MESSAGE)
+        headers = {
+            "HX-Retarget": "#service-notice",
+            "HX-Reswap": "innerHTML",
+            "HX-Trigger": json.dumps({CSRF_RENEWED_EVENT: {"token": generate_csrf()}}),
+        }
+        return html, 400, headers
+    flash(CSRF_MESSAGE, "error")
+    return redirect(_page_to_return_to(), code=303)
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(AppError)
     def _app_error(error: AppError):
@@ -65,10 +103,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
-        return _page(
-            400,
-            "The form had expired or lacked its security token, so nothing was changed. Reload the page and try again.",
-        )
+        return _csrf_refused()
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

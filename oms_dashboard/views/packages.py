@@ -12,6 +12,7 @@ from ..selectors.packages import PackageFilters
 from ..services.commands import run_command
 from ..states import PackageStatus
 from .auth import current_actor, require_login
+from .confirmations import confirmation, needs_confirmation
 from .htmx import redirect_to, render, wants_fragment
 from .package_forms import CommandForm, build_form, needs_form
 from .params import PackageDetailQuery, PackageListQuery, page_query
@@ -50,6 +51,11 @@ def package_list():
     )
 
 
+def opens_form(command: str) -> bool:
+    """The command's button opens a form: its input, or the question an irreversible command asks first."""
+    return needs_form(command) or needs_confirmation(command)
+
+
 def _render_detail(
     detail: PackageDetail,
     *,
@@ -59,7 +65,7 @@ def _render_detail(
     error: str | None = None,
     status: int = 200,
 ):
-    if action is not None and form is None and needs_form(action.command):
+    if action is not None and form is None and opens_form(action.command):
         form = build_form(action.command, package=detail.package)
     buttons = [transition for name in MAIN_BUTTONS if (transition := detail.command(name))]
     return render(
@@ -73,6 +79,9 @@ def _render_detail(
         action=action,
         form=form,
         needs_form=needs_form,
+        opens_form=opens_form,
+        form_open=action is not None and form is not None,
+        confirm=confirmation(action.command) if action is not None and not needs_form(action.command) else None,
         message=message,
         error=error,
     )

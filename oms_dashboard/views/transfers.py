@@ -18,6 +18,7 @@ from ..selectors.transfers import (
 from ..services.commands import run_transfer_command
 from ..states import TransferStatus
 from .auth import current_actor, require_login
+from .confirmations import confirmation, needs_confirmation
 from .htmx import redirect_to, render, wants_fragment
 from .package_forms import CommandForm
 from .params import PackageDetailQuery, TransferListQuery, page_query
@@ -74,6 +75,11 @@ def transfer_list():
     )
 
 
+def opens_form(command: str) -> bool:
+    """The command's button opens a form: its input, or the question an irreversible command asks first."""
+    return needs_form(command) or needs_confirmation(command)
+
+
 def _render_detail(
     transfer_id: int,
     *,
@@ -86,7 +92,7 @@ def _render_detail(
     actor = current_actor()
     transfer = get_transfer(transfer_id=transfer_id, actor=actor, hide_other_locations=True)
     commands = transfer_commands([transfer], actor)[transfer.id]
-    if action is not None and form is None and needs_form(action.command):
+    if action is not None and form is None and opens_form(action.command):
         form = build_form(action.command, transfer=transfer)
     return render(
         "transfers/detail.html",
@@ -99,6 +105,9 @@ def _render_detail(
         action=action,
         form=form,
         needs_form=needs_form,
+        opens_form=opens_form,
+        form_open=action is not None and form is not None,
+        confirm=confirmation(action.command) if action is not None and not needs_form(action.command) else None,
         history=transfer_history(transfer.id),
         message=message,
         error=error,
