@@ -71,12 +71,14 @@ def test_store_employee_packs_and_ships_a_package(page: Page, live_server, shop,
     sign_in(page, live_server, "selin")
     page.goto(f"{live_server}/packages/{shop['second']}")
 
-    page.get_by_role("button", name="Packaging Completed").click()
+    page.get_by_role("link", name="Packaging Completed…").click()  # an irreversible action asks first
+    page.get_by_role("button", name="Packaging Completed", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text("Package 1002P1 packed. Shipment with Yurtiçi Kargo")
     expect(page.locator(".package-title .badge")).to_have_text("Packaging Completed")
     expect(page.get_by_role("link", name="Show Shipping Label")).to_be_visible()
     shot(page, f"{backend}-packed")
 
+    page.get_by_role("link", name="Ship…", exact=True).click()
     page.get_by_role("button", name="Ship", exact=True).click()
     expect(page.locator(".package-title .badge")).to_have_text("Shipped")
     expect(page.get_by_role("status")).to_contain_text("Package 1002P1 shipped.")
@@ -189,7 +191,8 @@ def test_a_store_employee_on_a_tablet_scans_and_packs(browser, live_server, shop
     page.get_by_role("link", name="Cancel").click()
     # Wait for Cancel's swap: a click before it lands would post from the page it then replaces.
     expect(page.get_by_role("button", name="Product Not Found / Wrong Product")).to_have_count(0)
-    page.get_by_role("button", name="Packaging Completed").click()
+    page.get_by_role("link", name="Packaging Completed…").click()
+    page.get_by_role("button", name="Packaging Completed", exact=True).click()
 
     expect(page.locator(".package-title .badge")).to_have_text("Packaging Completed")
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
@@ -207,7 +210,8 @@ def test_every_control_has_a_label(page: Page, live_server, shop):
     for name in ("Refuse…", "Advanced Ship…"):
         page.goto(f"{live_server}/packages/{shop['second']}")
         if name == "Advanced Ship…":
-            page.get_by_role("button", name="Packaging Completed").click()
+            page.get_by_role("link", name="Packaging Completed…").click()
+            page.get_by_role("button", name="Packaging Completed", exact=True).click()
             expect(page.locator(".package-title .badge")).to_have_text("Packaging Completed")
         page.get_by_text("Select Action").click()
         page.get_by_role("link", name=name, exact=True).click()
@@ -247,7 +251,7 @@ def test_a_manager_follows_a_transfer_until_the_package_is_waiting(page: Page, l
     page.get_by_role("link", name="3001P1", exact=True).click()
     expect(page.get_by_role("heading", name="Package 3001P1")).to_be_visible()
     expect(page.locator(".package-title .badge")).to_have_text("Pending")
-    expect(page.get_by_role("button", name="Packaging Completed")).to_be_visible()
+    expect(page.get_by_role("link", name="Packaging Completed…")).to_be_visible()
     shot(page, f"{backend}-package-after-transfer")
 
 

@@ -50,8 +50,9 @@ def test_the_database_goes_away_while_a_package_is_open_and_comes_back(browser: 
     page.goto(f"{base}/packages/{package_id}")
     expect(page.get_by_role("heading", name="Package 3001P1")).to_be_visible()
 
+    page.get_by_role("link", name="Packaging Completed…").click()
     proxy.cut()
-    page.get_by_role("button", name="Packaging Completed").click()
+    page.get_by_role("button", name="Packaging Completed", exact=True).click()
 
     expect(page.get_by_role("alert")).to_contain_text("database is unreachable; nothing was changed")
     expect(page.get_by_role("heading", name="Package 3001P1")).to_be_visible()  # the package stays on screen
@@ -64,7 +65,8 @@ def test_the_database_goes_away_while_a_package_is_open_and_comes_back(browser: 
 
     proxy.restore()
     page.get_by_role("link", name="Try again").click()
-    page.get_by_role("button", name="Packaging Completed").click()
+    page.get_by_role("link", name="Packaging Completed…").click()
+    page.get_by_role("button", name="Packaging Completed", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text("Package 3001P1 packed.")
     expect(page.locator(".package-title .badge")).to_have_text("Packaging Completed")
     assert status_of(package_id) is PackageStatus.PACKED

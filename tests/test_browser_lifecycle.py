@@ -47,7 +47,8 @@ def test_a_store_employee_hands_a_pickup_order_to_the_customer(screen, live_serv
     scan(page, "8001P1")
     expect(page.get_by_role("heading", name="Package 8001P1")).to_be_visible()
     expect(page.get_by_text("Yes, at Moda Pickup Point")).to_be_visible()
-    page.get_by_role("button", name="Packaging Completed").click()
+    page.get_by_role("link", name="Packaging Completed…").click()
+    page.get_by_role("button", name="Packaging Completed", exact=True).click()
     expect(badge(page)).to_have_text("Packaging Completed")
 
     select_action(page, "Ready for Pickup")
@@ -85,9 +86,11 @@ def test_the_erp_cancels_an_order_and_the_store_confirms_it(screen, live_server,
     sign_in(page, live_server, "selin")
     scan(page, "8002P1")
     expect(badge(page)).to_have_text("Pending Cancellation")
-    expect(page.get_by_role("button", name="Packaging Completed")).to_have_count(0)
+    expect(page.get_by_role("link", name="Packaging Completed…")).to_have_count(0)
     shot(page, f"{name}-cancellation-pending")
     select_action(page, "Confirm Cancellation")
+    expect(page.get_by_role("heading", name="Cancel package 8002P1?")).to_be_visible()
+    page.get_by_role("button", name="Confirm Cancellation", exact=True).click()
 
     expect(badge(page)).to_have_text("Canceled")
     expect(page.get_by_role("status")).to_contain_text("Package 8002P1 cancelled.")

@@ -84,6 +84,8 @@ def test_by_default_pages_load_the_local_htmx_only(client):
     assert scripts(client.get("/login").get_data(as_text=True)) == [
         '<script src="/static/js/htmx.min.js">',
         '<script src="/static/js/leaving.js">',
+        '<script src="/static/js/focus.js">',
+        '<script src="/static/js/csrf.js">',
     ]
 
 
@@ -91,7 +93,7 @@ def test_a_configured_cdn_is_tried_first_with_a_static_fallback_and_allowed_by_t
     app.config["HTMX_CDN_URL"] = UNPKG_HTMX_URL
     response = client.get("/login")
 
-    cdn, fallback, _leaving = scripts(response.get_data(as_text=True))
+    cdn, fallback, *_local = scripts(response.get_data(as_text=True))
     assert f'src="{UNPKG_HTMX_URL}"' in cdn and 'integrity="sha384-' in cdn
     assert 'src="/static/js/htmx-fallback.js"' in fallback and 'data-local-copy="/static/js/htmx.min.js"' in fallback
     assert "script-src 'self' https://unpkg.com;" in response.headers["Content-Security-Policy"]
