@@ -89,7 +89,7 @@ def test_the_erp_cancels_an_order_and_the_store_confirms_it(screen, live_server,
     expect(page.get_by_role("link", name="Packaging Completed…")).to_have_count(0)
     shot(page, f"{name}-cancellation-pending")
     select_action(page, "Confirm Cancellation")
-    expect(page.get_by_role("heading", name="Cancel package 8002P1?")).to_be_visible()
+    expect(page.get_by_text("Cancel package 8002P1? This cannot be undone.")).to_be_visible()
     page.get_by_role("button", name="Confirm Cancellation", exact=True).click()
 
     expect(badge(page)).to_have_text("Canceled")

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 
 import pytest
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from oms_dashboard.errorhandlers import CSRF_MESSAGE
@@ -19,6 +17,7 @@ from oms_dashboard.models import TransferOrder, TransferTransition
 from oms_dashboard.services.install import DEFAULT_TRANSFER_TRANSITIONS, DEFAULT_TRANSITIONS
 from oms_dashboard.states import PackageStatus
 from oms_dashboard.views.confirmations import IRREVERSIBLE
+from tests.csrf_tokens import expired_csrf_token
 from tests.helpers import (
     ApiClient,
     csrf_token,
@@ -34,7 +33,6 @@ from tests.helpers import (
 )
 
 HTMX = {"HX-Request": "true"}
-CSRF_SALT = "wtf-csrf-token"  # Flask-WTF's salt for its signed tokens
 
 
 @pytest.fixture
@@ -47,20 +45,6 @@ def packed(two_stores):
 def staff(client, two_stores):
     sign_in(client, "selin")
     return client
-
-
-def expired(app, page_token: str, hours: int = 5) -> str:
-    """The page's CSRF token as if signed `hours` ago: the same session secret, an old timestamp."""
-    serializer = URLSafeTimedSerializer(app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key, salt=CSRF_SALT)
-    raw = serializer.loads(page_token)
-
-    class Past(TimestampSigner):
-        def get_timestamp(self) -> int:
-            return int(time.time()) - hours * 3600
-
-    return URLSafeTimedSerializer(
-        app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key, salt=CSRF_SALT, signer=Past
-    ).dumps(raw)
 
 
 # --- confirmation ------------------------------------------------------------------------------------
@@ -183,7 +167,7 @@ def test_a_transfer_asks_before_product_not_found_and_cancel(client, two_stores)
 def test_an_expired_token_on_htmx_keeps_the_page_and_hands_out_a_fresh_one(app, staff, packed):
     pack = transition("COMPLETE_PACKAGING", PackageStatus.WAITING)
     page = staff.get(f"/packages/{packed}?action={pack.id}").get_data(as_text=True)
-    stale = expired(app, csrf_token(page))
+    stale = expired_csrf_token(app, csrf_token(page))
     before = snapshot()
 
     refused = staff.post(
@@ -208,7 +192,7 @@ def test_a_tiny_time_limit_expires_tokens_the_same_way(app, staff, packed):
     app.config["WTF_CSRF_TIME_LIMIT"] = 60
     pack = transition("COMPLETE_PACKAGING", PackageStatus.WAITING)
     page = staff.get(f"/packages/{packed}").get_data(as_text=True)
-    stale = expired(app, csrf_token(page), hours=1)
+    stale = expired_csrf_token(app, csrf_token(page), hours=1)
     refused = staff.post(f"/packages/{packed}/actions/{pack.id}", headers=HTMX | {"X-CSRFToken": stale})
     assert refused.status_code == 400 and "csrf-token-renewed" in refused.headers["HX-Trigger"]
     assert status_of(packed) is PackageStatus.WAITING
@@ -217,7 +201,7 @@ def test_a_tiny_time_limit_expires_tokens_the_same_way(app, staff, packed):
 def test_an_expired_token_on_a_plain_form_goes_back_to_the_page_with_the_explanation(app, staff, packed):
     pack = transition("COMPLETE_PACKAGING", PackageStatus.WAITING)
     page = staff.get(f"/packages/{packed}?action={pack.id}").get_data(as_text=True)
-    stale = expired(app, csrf_token(page))
+    stale = expired_csrf_token(app, csrf_token(page))
     before = snapshot()
 
     refused = staff.post(
@@ -237,7 +221,7 @@ def test_an_expired_token_on_a_plain_form_goes_back_to_the_page_with_the_explana
 @pytest.mark.parametrize("referer", ["https://evil.example/packages/1", "", "not a url"])
 def test_a_foreign_or_missing_referer_goes_back_to_the_package_itself(app, staff, packed, referer):
     pack = transition("COMPLETE_PACKAGING", PackageStatus.WAITING)
-    stale = expired(app, csrf_token(staff.get(f"/packages/{packed}").get_data(as_text=True)))
+    stale = expired_csrf_token(app, csrf_token(staff.get(f"/packages/{packed}").get_data(as_text=True)))
     refused = staff.post(
         f"/packages/{packed}/actions/{pack.id}", data={"csrf_token": stale}, headers={"Referer": referer}
     )
@@ -267,4 +251,3 @@ def test_pages_load_nothing_from_the_internet_by_default(app, staff, packed):
         ]
     policy = staff.get("/").headers["Content-Security-Policy"]
     assert "script-src 'self';" in policy and "connect-src 'self'" in policy
-
