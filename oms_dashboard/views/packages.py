@@ -19,6 +19,8 @@ from .params import PackageDetailQuery, PackageListQuery, page_query
 
 packages_blueprint = Blueprint("packages", __name__, url_prefix="/packages")
 packages_blueprint.before_request(require_login)
+# The action buttons ask it (templates/*/_action_button.html): an irreversible command opens its question.
+packages_blueprint.add_app_template_global(needs_confirmation)
 
 # The buttons at the top right of the detail page (seed 004), when the user may run them now.
 MAIN_BUTTONS = ["COMPLETE_PACKAGING", "SHIP", "REPACK"]
@@ -51,11 +53,6 @@ def package_list():
     )
 
 
-def opens_form(command: str) -> bool:
-    """The command's button opens a form: its input, or the question an irreversible command asks first."""
-    return needs_form(command) or needs_confirmation(command)
-
-
 def _render_detail(
     detail: PackageDetail,
     *,
@@ -65,7 +62,7 @@ def _render_detail(
     error: str | None = None,
     status: int = 200,
 ):
-    if action is not None and form is None and opens_form(action.command):
+    if action is not None and form is None and (needs_form(action.command) or needs_confirmation(action.command)):
         form = build_form(action.command, package=detail.package)
     buttons = [transition for name in MAIN_BUTTONS if (transition := detail.command(name))]
     return render(
@@ -79,7 +76,6 @@ def _render_detail(
         action=action,
         form=form,
         needs_form=needs_form,
-        opens_form=opens_form,
         form_open=action is not None and form is not None,
         confirm=confirmation(action.command) if action is not None and not needs_form(action.command) else None,
         message=message,

@@ -26,6 +26,8 @@ from .transfer_forms import build_form, needs_form, show_service_errors
 
 transfers_blueprint = Blueprint("transfers", __name__, url_prefix="/transfers")
 transfers_blueprint.before_request(require_login)
+# The action buttons ask it (templates/*/_action_button.html): an irreversible command opens its question.
+transfers_blueprint.add_app_template_global(needs_confirmation)
 
 # The buttons beside the title (seed 004) when the user may run them now; every command is in Select Action.
 MAIN_BUTTONS = ["TRANSFER_READY_FOR_DISPATCH", "TRANSFER_DISPATCH", "TRANSFER_DELIVERED", "TRANSFER_OUT_OF_STOCK"]
@@ -75,11 +77,6 @@ def transfer_list():
     )
 
 
-def opens_form(command: str) -> bool:
-    """The command's button opens a form: its input, or the question an irreversible command asks first."""
-    return needs_form(command) or needs_confirmation(command)
-
-
 def _render_detail(
     transfer_id: int,
     *,
@@ -92,7 +89,7 @@ def _render_detail(
     actor = current_actor()
     transfer = get_transfer(transfer_id=transfer_id, actor=actor, hide_other_locations=True)
     commands = transfer_commands([transfer], actor)[transfer.id]
-    if action is not None and form is None and opens_form(action.command):
+    if action is not None and form is None and (needs_form(action.command) or needs_confirmation(action.command)):
         form = build_form(action.command, transfer=transfer)
     return render(
         "transfers/detail.html",
@@ -105,7 +102,6 @@ def _render_detail(
         action=action,
         form=form,
         needs_form=needs_form,
-        opens_form=opens_form,
         form_open=action is not None and form is not None,
         confirm=confirmation(action.command) if action is not None and not needs_form(action.command) else None,
         history=transfer_history(transfer.id),
