@@ -50,9 +50,11 @@ def test_the_database_goes_away_while_a_package_is_open_and_comes_back(browser: 
     page.goto(f"{base}/packages/{package_id}")
     expect(page.get_by_role("heading", name="Package 3001P1")).to_be_visible()
 
-    page.get_by_role("link", name="Packaging Completed…").click()
+    page.get_by_role("link", name="Packaging Completed…").click()  # it asks first; the database is still there
+    confirm = page.get_by_role("button", name="Packaging Completed", exact=True)
+    expect(confirm).to_be_visible()
     proxy.cut()
-    page.get_by_role("button", name="Packaging Completed", exact=True).click()
+    confirm.click()
 
     expect(page.get_by_role("alert")).to_contain_text("database is unreachable; nothing was changed")
     expect(page.get_by_role("heading", name="Package 3001P1")).to_be_visible()  # the package stays on screen
