@@ -1,0 +1,33 @@
+// The package list's "Select all on this page" checkbox; without JavaScript a button does the same on the server.
+// Listeners sit on the document, so they keep working after htmx swaps the list.
+document.documentElement.classList.add("bulk-js");
+
+function bulkBoxes() {
+  return Array.from(document.querySelectorAll('input[type="checkbox"][form="bulk-form"][name="ids"]'));
+}
+
+function showAllBox() {
+  const all = document.getElementById("bulk-all");
+  if (!all) return;
+  const boxes = bulkBoxes();
+  const ticked = boxes.filter(function (box) { return box.checked; }).length;
+  all.checked = boxes.length > 0 && ticked === boxes.length;
+  all.indeterminate = ticked > 0 && ticked < boxes.length;
+}
+
+document.addEventListener("change", function (event) {
+  const target = event.target;
+  if (target.id === "bulk-all") {
+    bulkBoxes().forEach(function (box) { box.checked = target.checked; });
+  } else if (target.matches && target.matches('input[form="bulk-form"][name="ids"]')) {
+    showAllBox();
+  }
+});
+
+document.addEventListener("DOMContentLoaded", showAllBox);
+document.addEventListener("htmx:afterSettle", function () {
+  showAllBox();
+  // After a bulk action, show its confirmation or result where the eye (and a screen reader) is.
+  const notice = document.getElementById("bulk-notice");
+  if (notice) notice.focus();
+});
