@@ -1,5 +1,6 @@
 // The package list's "Select all on this page" checkbox; without JavaScript a button does the same on the server.
-// Listeners sit on the document, so they keep working after htmx swaps the list.
+// Listeners sit on the document, so they keep working after htmx swaps the list. The checkboxes carry no id:
+// htmx would copy attributes from the old ones onto the new (settling), style included, which our CSP refuses.
 document.documentElement.classList.add("bulk-js");
 
 function bulkBoxes() {
@@ -7,7 +8,7 @@ function bulkBoxes() {
 }
 
 function showAllBox() {
-  const all = document.getElementById("bulk-all");
+  const all = document.querySelector(".bulk-all-box");
   if (!all) return;
   const boxes = bulkBoxes();
   const ticked = boxes.filter(function (box) { return box.checked; }).length;
@@ -17,7 +18,7 @@ function showAllBox() {
 
 document.addEventListener("change", function (event) {
   const target = event.target;
-  if (target.id === "bulk-all") {
+  if (target.classList && target.classList.contains("bulk-all-box")) {
     bulkBoxes().forEach(function (box) { box.checked = target.checked; });
   } else if (target.matches && target.matches('input[form="bulk-form"][name="ids"]')) {
     showAllBox();
