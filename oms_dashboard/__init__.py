@@ -101,10 +101,12 @@ def create_app(test_config: dict | None = None) -> OmsApp:
     from .templating import register_template_helpers
     from .views.admin import admin_blueprint
     from .views.auth import auth_blueprint
+    from .views.bulk import bulk_blueprint, bulk_toolbar
     from .views.documents import documents_blueprint
     from .views.locations import locations_blueprint
     from .views.packages import packages_blueprint
     from .views.scenarios import scenarios_blueprint
+    from .views.status_slider import slider_statuses
     from .views.transfers import transfers_blueprint
 
     app.before_request(refuse_overlong_uris)
@@ -116,12 +118,17 @@ def create_app(test_config: dict | None = None) -> OmsApp:
         auth_blueprint,
         locations_blueprint,
         packages_blueprint,
+        bulk_blueprint,
         documents_blueprint,
         transfers_blueprint,
         scenarios_blueprint,
         admin_blueprint,
     ):
         app.register_blueprint(blueprint)
+    # The package list's template (rendered by the list and by the bulk actions) orders its slider and
+    # fills its bulk toolbar with these.
+    app.add_template_global(slider_statuses)
+    app.add_template_global(bulk_toolbar)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to continue."
     app.cli.add_command(oms_cli)

@@ -105,7 +105,8 @@ def test_the_package_list_costs_the_same_for_5_or_40_rows(manager):
     many = _page_queries(manager, "/packages/")
     searched = _page_queries(manager, "/packages/?q=M&status=100")
 
-    assert few == many <= 3
+    # The user, the slider counts, the rows, and the transition cache's generation (the bulk toolbar's commands).
+    assert few == many <= 4
     assert searched == few + 1  # a search first looks for an exact package number (the scanner)
 
 
@@ -123,3 +124,29 @@ def test_transfer_movements_cost_the_same_for_3_or_30_locations(manager):
     for number in range(27):
         location(f"T{number}")
     assert _page_queries(manager, "/transfers/") == few <= 4
+
+
+def test_the_pick_list_costs_the_same_for_2_or_20_packages(manager):
+    chosen = [order(f"S{number}", "A", "B", prefer="L1")[0] for number in range(2)]
+    few = _page_queries(manager, "/packages/picklist?" + "&".join(f"ids={i}" for i in chosen))
+    chosen += [order(f"M{number}", "A", "B", "C", prefer="L1")[0] for number in range(18)]
+    many = _page_queries(manager, "/packages/picklist?" + "&".join(f"ids={i}" for i in chosen))
+    by_filter = _page_queries(manager, "/packages/picklist?status=100")
+
+    assert few == many == by_filter <= 3  # the user, the packages, the sums
+
+
+def test_a_bulk_confirmation_costs_the_same_for_2_or_20_packages(manager):
+    from tests.helpers import csrf_token
+
+    def confirm(ids) -> int:
+        data = {"csrf_token": csrf_token(manager.get("/packages/").get_data(as_text=True)), "ids": ids}
+        with counted_statements() as statements:
+            response = manager.post("/packages/bulk", data=data | {"command": "COMPLETE_PACKAGING:500"})
+        assert response.status_code == 200 and "cannot be undone" in response.get_data(as_text=True)
+        return len(statements)
+
+    chosen = [order(f"S{number}", "A", prefer="L1")[0] for number in range(2)]
+    few = confirm(chosen)
+    chosen += [order(f"M{number}", "A", prefer="L1")[0] for number in range(18)]
+    assert confirm(chosen) == few

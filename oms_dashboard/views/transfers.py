@@ -71,6 +71,8 @@ def transfer_list():
         "transfers/list.html",
         transfers=transfers,
         total=total,
+        page_number=query.page,
+        pages=max(1, -(-total // size)),
         location=location,
         direction=query.direction,
         status=query.status,

@@ -1,0 +1,115 @@
+"""Bulk work on the package list (tick packages, run a command on each, print, pick) and the pick list page.
+
+The list's toolbar posts here. Running a command first answers with a confirmation listing the packages
+(it cannot be undone); the confirmation posts again with `confirm=1`, and the answer is the list again with
+what happened to each package above it. Printing and the pick list are reads: the toolbar's buttons lead to
+their pages with the ticked ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, current_app, render_template, url_for
+from werkzeug.routing import BuildError
+
+from ..barcodes import code128_svg
+from ..errors import AppError
+from ..selectors.locations import visible_location
+from ..selectors.package_pages import PackageListPage, package_list_page
+from ..selectors.packages import PackageFilters
+from ..selectors.picklist import PickedPackage, chosen_packages, pick_list
+from ..services.bulk_commands import run_bulk_command
+from ..states import PackageStatus
+from .auth import current_actor, require_login
+from .bulk_forms import BulkChoice, BulkForm, bulk_choices, bulk_form, chosen_command, pick_list_query
+from .htmx import redirect_to, render
+
+bulk_blueprint = Blueprint("bulk", __name__, url_prefix="/packages")
+bulk_blueprint.before_request(require_login)
+
+# Where the toolbar's read-only buttons lead, with the ticked ids.
+READ_PAGES = {"labels": "documents.labels", "documents": "documents.documents", "picklist": "bulk.picklist"}
+READ_PAGE_LABELS = [("labels", "Print labels"), ("documents", "Print documents"), ("picklist", "Pick list")]
+NOTHING_TICKED = "Tick the packages first."
+
+
+@dataclass(frozen=True)
+class BulkConfirmation:
+    choice: BulkChoice
+    packages: list[PickedPackage]  # the ticked packages this user may see
+    missing: int  # ticked ids that are not (or not theirs to see)
+    ids: list[int]
+
+
+@bulk_blueprint.post("/bulk")
+def bulk():
+    actor = current_actor()
+    form = bulk_form()
+    ids = form.unique_ids()
+    if form.action == "select_all":
+        return _list_again(form, select_all=True)
+    if not ids:
+        return _list_again(form, error=NOTHING_TICKED, http_status=400)
+    if form.action in READ_PAGES:
+        try:
+            return redirect_to(url_for(READ_PAGES[form.action], ids=ids))
+        except BuildError:  # a page this installation does not have
+            raise AppError(404, {"detail": "That page is not available."}) from None
+    choice = chosen_command(form.command, actor.visibility)
+    if form.confirm is None:
+        found = chosen_packages(package_ids=ids, actor=actor)
+        confirmation = BulkConfirmation(choice=choice, packages=found, missing=len(ids) - len(found), ids=ids)
+        return _list_again(form, confirmation=confirmation, selected_ids=set(ids))
+    result = run_bulk_command(
+        package_ids=ids, command=choice.command, destination=choice.destination, label=choice.label, actor=actor
+    )
+    return _list_again(form, result=result)
+
+
+def _list_again(form: BulkForm, *, http_status: int = 200, **bulk):
+    """The package list with its filters and page, and the bulk action's confirmation, result or error above it."""
+    actor = current_actor()
+    location = visible_location(location_id=form.location, actor=actor) if form.location else None
+    filters = PackageFilters(status=form.status, stock_location_id=form.location, search=form.q or None)
+    listing = package_list_page(
+        filters=filters, actor=actor, page=form.page, page_size=current_app.config["PACKAGE_LIST_PAGE_SIZE"]
+    )
+    return render(
+        "packages/list.html",
+        "packages/_list.html",
+        http_status=http_status,
+        listing=listing,
+        location=location,
+        status=form.status,
+        search=form.q,
+        statuses=list(PackageStatus),
+        bulk=bulk,
+    )
+
+
+@bulk_blueprint.get("/picklist")
+def picklist():
+    query = pick_list_query()
+    filters = PackageFilters(status=query.status, stock_location_id=query.location, search=query.q or None)
+    picks = pick_list(package_ids=query.ids or None, filters=filters, actor=current_actor())
+    return render_template(
+        "packages/picklist.html",
+        picks=picks,
+        barcodes={line.sku: code128_svg(line.barcode) for line in picks.lines},
+        query=query,
+    )
+
+
+@dataclass(frozen=True)
+class BulkToolbar:
+    choices: list[BulkChoice]
+    read_pages: list[tuple[str, str]]  # (action, button label): the print pages this installation has
+
+
+def bulk_toolbar(listing: PackageListPage, status: PackageStatus | None) -> BulkToolbar:
+    """What the list's toolbar offers: the commands without input the user may run on the statuses shown,
+    and the pages to open with the ticked packages."""
+    statuses = [status.value] if status is not None else {row.status for row in listing.rows}
+    pages = [(action, label) for action, label in READ_PAGE_LABELS if READ_PAGES[action] in current_app.view_functions]
+    return BulkToolbar(choices=bulk_choices(statuses=statuses, visibility=current_actor().visibility), read_pages=pages)
