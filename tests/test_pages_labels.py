@@ -135,6 +135,13 @@ def test_stored_text_of_any_kind_prints_in_the_pdf(staff, two_stores):
     assert staff.get(f"/packages/{odd}/document.pdf").status_code == 200
 
 
+def test_a_tracking_number_code_128_cannot_encode_prints_as_text(staff, shop):
+    run(shop["here"], "UPDATE_SHIPMENT_LABEL", tracking_number="ÇĞŞ-4711")
+    page = staff.get(f"/packages/{shop['here']}/label").get_data(as_text=True)
+    assert page.count("<svg") == 1 and "ÇĞŞ-4711" in page and "not Code 128 text" in page
+    assert staff.get(f"/packages/{shop['here']}/label.pdf").status_code == 200
+
+
 def test_wrap_cuts_long_words_and_long_text_to_their_lines():
     lines = wrap("x" * 300 + " tail", font="Helvetica", size=9, width=100, max_lines=3)
     assert len(lines) == 3 and lines[-1].endswith("…")
@@ -187,11 +194,17 @@ def test_a_batch_of_nothing_printable_says_so(staff, shop):
     [None, "", "abc", "1.5", "0", "-3", " 1", "1;2", "99999999999", [str(n) for n in range(1, 102)]],
     ids=["missing", "blank", "text", "decimal", "zero", "negative", "space", "semicolon", "too-big", "101-ids"],
 )
-@pytest.mark.parametrize("path", ["/packages/labels", "/packages/labels.pdf", "/packages/documents.pdf"])
-def test_batch_ids_are_strictly_validated(staff, shop, path, ids):
-    response = staff.get(path, query_string={} if ids is None else {"ids": ids})
+def test_batch_ids_are_strictly_validated(staff, shop, ids):
+    response = staff.get("/packages/labels", query_string={} if ids is None else {"ids": ids})
     assert response.status_code == 400
     assert "ids" in response.get_data(as_text=True)
+
+
+def test_every_batch_address_validates_its_ids(staff, shop):
+    for path in ("/packages/labels.pdf", "/packages/documents", "/packages/documents.pdf"):
+        for ids in ("abc", [str(n) for n in range(1, 102)]):
+            response = staff.get(path, query_string={"ids": ids})
+            assert response.status_code == 400 and "ids" in response.get_data(as_text=True), path
 
 
 def test_100_ids_are_accepted(manager, shop):
