@@ -9,6 +9,7 @@ from flask import Blueprint, Response, render_template
 
 from ..barcodes import code128_svg
 from ..errors import AppError
+from ..models import Package
 from ..pdf_documents import documents_pdf, labels_pdf
 from ..selectors.documents import label_content, printable_package, printable_packages
 from ..selectors.packages import get_package
@@ -25,11 +26,11 @@ def _pdf(content: bytes, filename: str) -> Response:
     return response
 
 
-def _document_sheet(package) -> dict:
+def _document_sheet(package: Package) -> dict:
     return {"package": package, "barcode": code128_svg(package.number)}
 
 
-def _label_sheet(package) -> dict:
+def _label_sheet(package: Package) -> dict:
     label = label_content(package)
     return {
         "label": label,
