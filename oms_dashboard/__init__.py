@@ -103,7 +103,9 @@ def create_app(test_config: dict | None = None) -> OmsApp:
     from .views.auth import auth_blueprint
     from .views.documents import documents_blueprint
     from .views.locations import locations_blueprint
+    from .views.orders import orders_blueprint
     from .views.packages import packages_blueprint
+    from .views.scan_to_pack import scan_blueprint
     from .views.scenarios import scenarios_blueprint
     from .views.transfers import transfers_blueprint
 
@@ -116,6 +118,8 @@ def create_app(test_config: dict | None = None) -> OmsApp:
         auth_blueprint,
         locations_blueprint,
         packages_blueprint,
+        scan_blueprint,
+        orders_blueprint,
         documents_blueprint,
         transfers_blueprint,
         scenarios_blueprint,
