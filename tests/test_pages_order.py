@@ -92,3 +92,12 @@ def test_the_order_page_costs_the_same_for_1_or_30_items(client, two_stores):
 
     few = _queries(client, "/orders/F1")
     assert _queries(client, "/orders/M1") == few <= 6
+
+
+def test_an_order_number_with_a_slash_has_its_page(client, two_stores):
+    [package_id] = order("WEB/2026/7", "A", prefer="L1")
+    sign_in(client, "selin")
+
+    package_page = client.get(f"/packages/{package_id}").get_data(as_text=True)
+    assert '<a href="/orders/WEB/2026/7">WEB/2026/7</a>' in package_page
+    assert "Order WEB/2026/7" in client.get("/orders/WEB/2026/7").get_data(as_text=True)

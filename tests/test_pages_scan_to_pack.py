@@ -193,3 +193,23 @@ def test_the_scan_works_as_a_plain_form_without_javascript(client, packing):
     assert "<html" in html and "Package 1001P1" in html  # the whole page, with the panel's new state
     assert "1 of 2 scanned" in html
     assert re.search(r'<form method="get" action="/packages/\d+/scan"', html)
+
+
+def test_a_product_without_a_barcode_is_scanned_by_sku_and_packed_plainly(client, packing):
+    from oms_dashboard.services import catalog
+    from tests.helpers import stock
+
+    catalog.add_product(sku="TRAY-1", name="Serving Tray", barcode="")
+    stock("L1", "TRAY-1", 3)
+    [tray] = order("1003", "TRAY-1", prefer="L1")
+
+    html = scan(client, tray, "tray-1").get_data(as_text=True)
+    assert "1 of 1 scanned" in html and SCANNED.findall(html)[0] == "TRAY-1"
+    response = client.post(f"/packages/{tray}/scan/pack", data={"csrf_token": csrf_token(html), "scanned": ["TRAY-1"]})
+
+    assert response.status_code == 302 and status_of(tray) == PackageStatus.PACKED
+    fresh()
+    log = db.session.scalars(
+        select(TransitionLog).where(TransitionLog.package_id == tray).order_by(TransitionLog.id.desc())
+    ).first()
+    assert log.command == "COMPLETE_PACKAGING"  # the barcode check cannot run without barcodes

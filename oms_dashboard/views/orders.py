@@ -11,7 +11,7 @@ orders_blueprint = Blueprint("orders", __name__, url_prefix="/orders")
 orders_blueprint.before_request(require_login)
 
 
-@orders_blueprint.get("/<number>")
+@orders_blueprint.get("/<path:number>")  # an ERP order number may hold a slash
 def detail(number: str):
     actor = current_actor()
     page = order_page(number=number, actor=actor)
