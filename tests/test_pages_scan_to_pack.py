@@ -213,3 +213,10 @@ def test_a_product_without_a_barcode_is_scanned_by_sku_and_packed_plainly(client
         select(TransitionLog).where(TransitionLog.package_id == tray).order_by(TransitionLog.id.desc())
     ).first()
     assert log.command == "COMPLETE_PACKAGING"  # the barcode check cannot run without barcodes
+
+
+def test_scanning_the_package_own_number_says_to_scan_its_products(client, packing):
+    response = scan(client, packing["two"], "1001P1", TEA, headers=HTMX)
+
+    assert response.status_code == 422
+    assert "1001P1 is this package&#39;s own number: scan its products." in response.get_data(as_text=True)

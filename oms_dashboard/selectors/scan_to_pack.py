@@ -9,7 +9,7 @@ turned into its item's key, so the packing command receives barcodes whichever t
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..actors import Actor
 from ..errors import AppError
@@ -39,7 +39,6 @@ class ScanProgress:
     accepted: str | None = None  # what the last scan ticked off
     refusal: str | None = None  # why the last scan was refused
     last_code: str | None = None
-    names: dict[str, str] = field(default_factory=dict)
 
     @property
     def count(self) -> int:
@@ -96,11 +95,12 @@ def progress_of(detail: PackageDetail, scanned: list[str], code: str | None = No
         raise AppError.field("scanned", "These codes are not the items of this package; start scanning again.")
     progress = ScanProgress(lines=[], scanned=list(scanned), packing=packing_command(detail), last_code=code)
     names = {item_key(item): f"{item.product.name} ({item.product.sku})" for item in items}
-    progress.names = names
     if code:
         key = _matching_keys(items, code)
         if progress.packing is None:
             progress.refusal = "This package cannot be packed now, so nothing is scanned."
+        elif key is None and code.casefold() == detail.package.number.casefold():
+            progress.refusal = f"{code} is this package's own number: scan its products."
         elif key is None:
             progress.refusal = f"{code} is not in this package. Put it aside."
         elif so_far[key] >= expected[key]:
