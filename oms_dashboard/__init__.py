@@ -104,7 +104,9 @@ def create_app(test_config: dict | None = None) -> OmsApp:
     from .views.bulk import bulk_blueprint, bulk_toolbar
     from .views.documents import documents_blueprint
     from .views.locations import locations_blueprint
+    from .views.orders import orders_blueprint
     from .views.packages import packages_blueprint
+    from .views.scan_to_pack import scan_blueprint
     from .views.scenarios import scenarios_blueprint
     from .views.status_slider import slider_statuses
     from .views.transfers import transfers_blueprint
@@ -119,6 +121,8 @@ def create_app(test_config: dict | None = None) -> OmsApp:
         locations_blueprint,
         packages_blueprint,
         bulk_blueprint,
+        scan_blueprint,
+        orders_blueprint,
         documents_blueprint,
         transfers_blueprint,
         scenarios_blueprint,

@@ -26,7 +26,7 @@ from ..models import (
 from ..states import Visibility
 from .packages import PackageFilters, filtered_packages, get_package, page_of_ids, status_counts_matching
 from .transfers import transfers_of_package
-from .transitions import commands_for, runnable
+from .transitions import commands_for, history_label, runnable
 from .webhooks import EventDelivery, package_events
 
 
@@ -107,9 +107,15 @@ class PackageDetail:
     # Each event with where it was delivered; None for store staff, who see no event names (DESIGN §7).
     events: list[tuple[OutboxEvent, list[EventDelivery]]] | None
     transfers: list[TransferOrder]
+    # Managers and admins also see the command codes in the history; store staff only their labels.
+    internal_codes: bool = False
 
     def command(self, name: str) -> Transition | None:
         return next((transition for transition in self.commands if transition.command == name), None)
+
+    def label(self, entry: TransitionLog) -> str:
+        """A history row's command as people read it, from the transition cache (no query per row)."""
+        return history_label(Transition, transition_id=entry.transition_id, command=entry.command)
 
 
 def package_detail(*, package_id: int, actor: Actor) -> PackageDetail:
@@ -138,6 +144,7 @@ def package_detail(*, package_id: int, actor: Actor) -> PackageDetail:
         events=events,
         # Only a package that ever had a transfer pays for this query.
         transfers=transfers_of_package(package.id) if package.transfer_sequence else [],
+        internal_codes=actor.visibility is not Visibility.INSTORE,
     )
 
 

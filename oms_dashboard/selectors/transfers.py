@@ -12,7 +12,7 @@ from ..actors import Actor
 from ..errors import AppError
 from ..extensions import db
 from ..models import Order, StockLocation, TransferItem, TransferLog, TransferOrder, TransferTransition
-from .transitions import transfer_commands_by_state
+from .transitions import history_label, transfer_commands_by_state
 
 
 @dataclass(frozen=True)
@@ -105,12 +105,14 @@ def transfer_commands(transfers: list[TransferOrder], actor: Actor) -> dict[int,
     }
 
 
-def transfer_history(transfer_id: int) -> list[TransferLog]:
-    return list(
-        db.session.scalars(
-            select(TransferLog).where(TransferLog.transfer_order_id == transfer_id).order_by(TransferLog.id)
-        )
+def transfer_history(transfer_id: int) -> list[tuple[TransferLog, str]]:
+    """Each row of the transfer's history with its command's label, oldest first (one query)."""
+    logs = db.session.scalars(
+        select(TransferLog).where(TransferLog.transfer_order_id == transfer_id).order_by(TransferLog.id)
     )
+    return [
+        (log, history_label(TransferTransition, transition_id=log.transition_id, command=log.command)) for log in logs
+    ]
 
 
 def transfers_of_package(package_id: int) -> list[TransferOrder]:

@@ -138,3 +138,29 @@ def transfer_commands_by_state(
     *, states: Iterable[str], visibility: Visibility | None
 ) -> dict[str, list[TransitionValues]]:
     return _by_state(TransferTransition, states, visibility)
+
+
+# What the history says for rows no transition wrote: a package or transfer made by intake or by a command.
+_CREATED_LABELS = {"ORDER_CREATED": "Order received", "TRANSFER_CREATED": "Transfer created"}
+
+
+def _label_by_command(table: TransitionTable) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for row in table.by_id.values():
+        labels.setdefault(row.command, row.label)
+    return labels
+
+
+def history_label(
+    model: type[Transition] | type[TransferTransition], *, transition_id: int | None, command: str
+) -> str:
+    """A history row's command as people read it ("Packaging Completed"), from the transition cache: no query
+    per row. A row without its transition (older rows, creations) takes its command's first label."""
+    table = transition_table(model)
+    row = table.by_id.get(transition_id) if transition_id is not None else None
+    if row is not None:
+        return row.label
+    if command in _CREATED_LABELS:
+        return _CREATED_LABELS[command]
+    by_command = cached(("transition-labels", model.__tablename__), lambda: _label_by_command(table))
+    return by_command.get(command) or command.replace("_", " ").capitalize()

@@ -16,6 +16,7 @@ from .confirmations import confirmation, needs_confirmation
 from .htmx import redirect_to, render, wants_fragment
 from .package_forms import CommandForm, build_form, needs_form
 from .params import PackageDetailQuery, PackageListQuery, page_query
+from .results import result_message
 
 packages_blueprint = Blueprint("packages", __name__, url_prefix="/packages")
 packages_blueprint.before_request(require_login)
@@ -124,6 +125,6 @@ def run_action(package_id: int, transition_id: int):
         flash(result.message, "success")
         return redirect_to(url_for("packages.package_list"))
     if wants_fragment():
-        return _render_detail(fresh, message=result.message)
-    flash(result.message, "success")
+        return _render_detail(fresh, message=result_message(result, actor))
+    flash(result_message(result, actor), "success")
     return redirect_to(url_for("packages.detail", package_id=package_id))

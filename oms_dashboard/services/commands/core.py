@@ -9,7 +9,7 @@ events, and one commit. Any error rolls everything back. Rows are locked in the 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -28,10 +28,23 @@ from .inputs import CommandInput, parse_input
 
 
 @dataclass(frozen=True)
+class CreatedPackage:
+    """A package a command made (Not Found's replanned package, Reschedule's split, Manual Planning's groups):
+    what a page needs to link its number in the result message, without reading the message."""
+
+    id: int
+    number: str
+    stock_location_id: int
+    location_name: str
+
+
+@dataclass(frozen=True)
 class CommandResult:
     status_code: int  # 200 with `body`, or 204
     body: dict[str, Any] | None
     message: str  # what happened, in a sentence for the pages
+    # The packages the command made, in the order the message names them; the API's body is unchanged.
+    created: tuple[CreatedPackage, ...] = ()
 
 
 @dataclass
@@ -136,7 +149,18 @@ def apply(run: CommandRun) -> CommandResult:
     package the caller has locked and whose state it has checked."""
     result = _HANDLERS[run.transition.command][1](run)
     run.record()
-    return result
+    if not run.created:
+        return result
+    created = tuple(
+        CreatedPackage(
+            id=new.id,
+            number=new.number,
+            stock_location_id=new.stock_location_id,
+            location_name=new.stock_location.name,
+        )
+        for new in run.created
+    )
+    return replace(result, created=created)
 
 
 def lock_package(package_id: int) -> Package:
