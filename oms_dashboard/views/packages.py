@@ -9,6 +9,7 @@ from ..models import Transition
 from ..selectors.locations import visible_location
 from ..selectors.package_pages import PackageDetail, package_detail, package_id_by_number, package_list_page
 from ..selectors.packages import PackageFilters
+from ..selectors.scan_to_pack import ScanProgress
 from ..services.commands import run_command
 from ..states import PackageStatus
 from .auth import current_actor, require_login
@@ -54,15 +55,17 @@ def package_list():
     )
 
 
-def _render_detail(
+def render_package_page(
     detail: PackageDetail,
     *,
     action: Transition | None = None,
     form: CommandForm | None = None,
     message: str | None = None,
     error: str | None = None,
+    scan: ScanProgress | None = None,
     status: int = 200,
 ):
+    """The package page (or its `#package` fragment for htmx); the scan view passes its panel's state."""
     if action is not None and form is None and (needs_form(action.command) or needs_confirmation(action.command)):
         form = build_form(action.command, package=detail.package)
     buttons = [transition for name in MAIN_BUTTONS if (transition := detail.command(name))]
@@ -81,6 +84,7 @@ def _render_detail(
         confirm=confirmation(action.command) if action is not None and not needs_form(action.command) else None,
         message=message,
         error=error,
+        scan=scan,
     )
 
 
@@ -90,7 +94,7 @@ def detail(package_id: int):
     action_id = page_query(PackageDetailQuery).action
     action = next((t for t in detail.commands if t.id == action_id), None) if action_id else None
     error = NOT_OFFERED if action_id and action is None else None
-    return _render_detail(detail, action=action, error=error, status=409 if error else 200)
+    return render_package_page(detail, action=action, error=error, status=409 if error else 200)
 
 
 @packages_blueprint.post("/<id:package_id>/actions/<id:transition_id>")
@@ -100,10 +104,10 @@ def run_action(package_id: int, transition_id: int):
     action = next((t for t in detail.commands if t.id == transition_id), None)
     if action is None:
         # Someone else acted first, or the action was never offered here: say so, change nothing.
-        return _render_detail(detail, error=NOT_OFFERED, status=409)
+        return render_package_page(detail, error=NOT_OFFERED, status=409)
     form = build_form(action.command, package=detail.package, formdata=request.form)
     if not form.validate():
-        return _render_detail(detail, action=action, form=form, error="Check the form below.", status=422)
+        return render_package_page(detail, action=action, form=form, error="Check the form below.", status=422)
     try:
         result = run_command(
             package_id=package_id, actor=actor, transition_id=action.id, input_parameters=form.input_parameters()
@@ -112,7 +116,7 @@ def run_action(package_id: int, transition_id: int):
         fresh = package_detail(package_id=package_id, actor=actor)
         # Keep the form (and what was typed) open when it can be corrected and sent again.
         retry = needs_form(action.command) and any(t.id == action.id for t in fresh.commands)
-        return _render_detail(
+        return render_package_page(
             fresh,
             action=action if retry else None,
             form=form if retry else None,
@@ -125,6 +129,6 @@ def run_action(package_id: int, transition_id: int):
         flash(result.message, "success")
         return redirect_to(url_for("packages.package_list"))
     if wants_fragment():
-        return _render_detail(fresh, message=result_message(result, actor))
+        return render_package_page(fresh, message=result_message(result, actor))
     flash(result_message(result, actor), "success")
     return redirect_to(url_for("packages.detail", package_id=package_id))

@@ -19,8 +19,7 @@ from ..services.commands import run_command
 from ..validation import parse, text
 from .auth import current_actor, require_login
 from .htmx import redirect_to, wants_fragment
-from .package_forms import needs_form
-from .packages import MAIN_BUTTONS
+from .packages import render_package_page
 from .results import result_message
 
 scan_blueprint = Blueprint("scan", __name__, url_prefix="/packages")
@@ -54,26 +53,6 @@ def scan_start(detail: PackageDetail) -> ScanProgress:
     return progress_of(detail, [])
 
 
-def _page(detail: PackageDetail, *, scan: ScanProgress | None = None, status: int = 200, **context: Any):
-    """The package page, as the package view renders it, with the scan panel's state."""
-    template = "packages/_package.html" if wants_fragment() else "packages/detail.html"
-    return (
-        render_template(
-            template,
-            detail=detail,
-            package=detail.package,
-            actor=current_actor(),
-            buttons=[transition for name in MAIN_BUTTONS if (transition := detail.command(name))],
-            action=None,
-            form=None,
-            needs_form=needs_form,
-            scan=scan,
-            **context,
-        ),
-        status,
-    )
-
-
 @scan_blueprint.get("/<id:package_id>/scan")
 def scan(package_id: int):
     inputs = _scan_input(request.args, with_code=True)
@@ -85,7 +64,7 @@ def scan(package_id: int):
         return render_template(
             "packages/_scan.html", package=page.detail.package, detail=page.detail, scan=page.progress
         ), status
-    return _page(page.detail, scan=page.progress, status=status)
+    return render_package_page(page.detail, scan=page.progress, status=status)
 
 
 @scan_blueprint.post("/<id:package_id>/scan/pack")
@@ -95,10 +74,10 @@ def pack(package_id: int):
     page = scan_package(package_id=package_id, actor=actor, scanned=inputs.scanned, code=None)
     progress = page.progress
     if progress.packing is None:
-        return _page(page.detail, error="This package cannot be packed now.", status=409)
+        return render_package_page(page.detail, error="This package cannot be packed now.", status=409)
     if not progress.complete:
         progress.refusal = f"Scan every item first: {progress.count} of {progress.total} scanned."
-        return _page(page.detail, scan=progress, status=422)
+        return render_package_page(page.detail, scan=progress, status=422)
     by_scan = progress.packing.command == "CHANNEL_BASED_COMPLETE_PACKAGING"
     try:
         result = run_command(
@@ -109,8 +88,12 @@ def pack(package_id: int):
         )
     except AppError as failure:
         fresh = package_detail(package_id=package_id, actor=actor)
-        return _page(fresh, scan=progress_of(fresh, []), error=failure.message, status=failure.status_code)
+        return render_package_page(
+            fresh, scan=progress_of(fresh, []), error=failure.message, status=failure.status_code
+        )
     if wants_fragment():
-        return _page(package_detail(package_id=package_id, actor=actor), message=result_message(result, actor))
+        return render_package_page(
+            package_detail(package_id=package_id, actor=actor), message=result_message(result, actor)
+        )
     flash(result_message(result, actor), "success")
     return redirect_to(url_for("packages.detail", package_id=package_id))
