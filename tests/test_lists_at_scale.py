@@ -152,7 +152,7 @@ def test_the_list_page_and_the_api_list_cost_the_same_for_2_or_40_packages(app, 
         order(f"O{number}", "A", prefer="L1")
 
     assert costs() == few
-    assert few[0] <= 3  # the slider counts and the page of rows (and the signed-in user)
+    assert few[0] <= 4  # the slider counts, the page of rows, the filter form's choices (and the signed-in user)
 
 
 def test_counts_follow_intake_commands_replanning_and_cancellation(shelves, app, client):
