@@ -124,8 +124,6 @@ def downgrade():
     op.drop_index("ix_packages_location_status_age", table_name="packages")
     for table, column, _ in KEYS:
         op.drop_index(f"ix_{table}_{column}", table_name=table)
-    with op.batch_alter_table("packages") as batch_op:
-        batch_op.drop_column("status_changed_date")
-    for table, column, _ in KEYS:
-        with op.batch_alter_table(table) as batch_op:
-            batch_op.drop_column(column)
+    # Plain DROP COLUMN (SQLite 3.35+ has it too): a batch copy of `packages` would fail its foreign keys.
+    for table, column in [("packages", "status_changed_date"), *((table, column) for table, column, _ in KEYS)]:
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
