@@ -110,6 +110,7 @@ def package_list_page(
         offset=(page - 1) * page_size,
         limit=page_size,
         oldest_in_status_first=filters.oldest_in_status_first,
+        searched=bool(filters.search),
     )
     query = (
         select(

@@ -177,11 +177,25 @@ def list_order(*, oldest_in_status_first: bool) -> tuple:
     return (Package.id.desc(),)
 
 
-def page_of_ids(query: Select, *, offset: int, limit: int, oldest_in_status_first: bool = False) -> Select:
+def page_of_ids(
+    query: Select, *, offset: int, limit: int, oldest_in_status_first: bool = False, searched: bool = False
+) -> Select:
     """The page's package ids, newest first: an index-only scan on (location, status, id), (status, id) or
     the primary key, which skips `offset` index entries instead of `offset` whole rows with their joins;
     by age, the same on (location, status, status_changed_date, id) or (status, status_changed_date, id).
-    Join it to load the page's rows (the same statement: the query count stays fixed)."""
+    Join it to load the page's rows (the same statement: the query count stays fixed).
+
+    A search (`searched`) matches few packages, found through its own indexes: they are collected first
+    (OFFSET 0 keeps PostgreSQL from merging that step into the ordered walk of an index over every
+    package, hoping to meet the matches early) and then sorted."""
+    if searched:
+        matching = (
+            query.with_only_columns(Package.id.label("id"), Package.status_changed_date.label("entered"))
+            .offset(0)
+            .subquery("matching")
+        )
+        order = (matching.c.entered.asc(), matching.c.id.asc()) if oldest_in_status_first else (matching.c.id.desc(),)
+        return select(matching.c.id).order_by(*order).offset(offset).limit(limit).subquery("page")
     return (
         query.with_only_columns(Package.id)
         .order_by(*list_order(oldest_in_status_first=oldest_in_status_first))
@@ -226,7 +240,7 @@ def package_page(*, filters: PackageFilters, actor: Actor, offset: int, limit: i
         count = counts.get(filters.status, 0) if filters.status is not None else sum(counts.values())
     else:
         count = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    page = page_of_ids(query, offset=offset, limit=limit)
+    page = page_of_ids(query, offset=offset, limit=limit, searched=bool(filters.search))
     rows = db.session.scalars(
         _with_details(select(Package).join(page, page.c.id == Package.id).order_by(Package.id.desc()))
     ).unique()
