@@ -21,6 +21,8 @@ from datetime import datetime, timedelta, timezone
 
 import psycopg
 
+from oms_dashboard.search_keys import fold
+
 # Open packages (work at the location): status, weight. History packages: the same for the rest.
 OPEN_MIX = [
     ("waiting", 34),
@@ -194,9 +196,10 @@ def _master_data(connection: psycopg.Connection, sizes: Sizes, rng: random.Rando
     _copy(
         connection,
         "products",
-        "id, sku, name, barcode, created_date, modified_date",
+        "id, sku, name, barcode, created_date, modified_date, sku_key, barcode_key",
         [
-            f"{product_base + p + 1}\tBSKU-{p:06d}\tBench product {p}\t869{p:010d}\t{now}\t{now}\n"
+            f"{product_base + p + 1}\tBSKU-{p:06d}\tBench product {p}\t869{p:010d}\t{now}\t{now}"
+            f"\tbsku-{p:06d}\t869{p:010d}\n"
             for p in range(sizes.skus)
         ],
     )
@@ -249,16 +252,16 @@ class Batch:
 
     TABLES = {
         "orders": "id, number, channel, customer, shipping_address, package_sequence, created_date, modified_date,"
-        " delivery_type, pickup_location_id, pickup_code",
+        " delivery_type, pickup_location_id, pickup_code, number_key, customer_key, customer_last_name_key",
         "order_items": "id, order_id, product_id, status, created_date, modified_date",
         "packages": "id, number, order_id, stock_location_id, status, denial_reason_id, created_date, modified_date,"
-        " transfer_sequence",
+        " transfer_sequence, number_key, status_changed_date",
         "package_items": "id, package_id, order_item_id, product_id, status, created_date, modified_date",
         "reservations": "id, stock_id, package_item_id, created_date",
         "transition_logs": "id, package_id, transition_id, command, from_status, to_status, actor, input_parameters,"
         " created_date",
         "shipments": "id, package_id, cargo_company_id, tracking_number, status, label_version, created_date,"
-        " modified_date",
+        " modified_date, tracking_key",
         "transfer_orders": "id, number, order_id, package_id, source_location_id, destination_location_id, status,"
         " extra_information, created_date, modified_date",
         "transfer_items": "id, transfer_order_id, package_item_id, product_id, status",
@@ -343,12 +346,12 @@ def _packages(
             f'{order_id}\t{number}\t{channel}\t{{"first_name": "{first}", "last_name": "Bench",'
             f' "email": "c{order_id}@example.com"}}\t{{"line": "Street {order_id % 97}", "city": "{city}"}}'
             f"\t1\t{when}\t{when}\t{'pickup' if pickup else 'shipping'}\t{location_id if pickup else N}"
-            f"\t{'4711' if pickup else N}\n"
+            f"\t{'4711' if pickup else N}\t{fold(number)}\t{fold(first)} bench\tbench\n"
         )
         packages.append(
             f"{package_id}\t{number}P1\t{order_id}\t{location_id}\t{status}"
             f"\t{denial_reason if name == 'needs_rescheduling' else N}\t{when}\t{when}"
-            f"\t{1 if name == 'waiting_for_transfer' else 0}\n"
+            f"\t{1 if name == 'waiting_for_transfer' else 0}\t{fold(number)}p1\t{when}\n"
         )
         roll = random_()
         units = 1 if roll < 0.6 else 2 if roll < 0.85 else 3 if roll < 0.95 else 4
@@ -391,7 +394,7 @@ def _packages(
             tracking = N if name == "waiting_cargo_label" else f"BT{package_id:010d}"
             shipments.append(
                 f"{shipment_id}\t{package_id}\t{world.cargo[location]}\t{tracking}\t{SHIPMENT_STATUS[name]}\t0"
-                f"\t{when}\t{when}\n"
+                f"\t{when}\t{when}\t{N if tracking == N else fold(tracking)}\n"
             )
         if name == "waiting_for_transfer":
             _transfer(lines, ids, world, order_id, package_id, number, source, location, item_ids, when)

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .passwords import DEFAULT_METHOD as DEFAULT_PASSWORD_HASH_METHOD
+from .states import PackageStatus
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REMEMBER_ME_DAYS = 14
@@ -48,6 +49,48 @@ def _htmx_cdn_url() -> str:
         if parts.scheme not in {"https", "http"} or not _HOST_AND_PORT.fullmatch(parts.netloc):
             raise ConfigurationError(f"HTMX_CDN_URL must be an http(s) URL of htmx.min.js, or empty; not {url!r}.")
     return url
+
+
+# Hours a package may stay in a status at its location before the lists flag it Overdue: the open work of a
+# store. OMS_OVERDUE_HOURS changes some ("waiting=12,packed=48"); 0 turns a status's flag off.
+DEFAULT_OVERDUE_HOURS = {
+    PackageStatus.WAITING_FOR_TRANSFER: 72,
+    PackageStatus.WAITING: 24,
+    PackageStatus.WAITING_REMOTE_ACTION: 48,
+    PackageStatus.PREPARING: 4,
+    PackageStatus.BLOCKED: 24,
+    PackageStatus.READY_FOR_PACKAGING: 8,
+    PackageStatus.WAITING_CARGO_LABEL: 8,
+    PackageStatus.PACKED: 24,
+    PackageStatus.WAITING_INVOICE: 24,
+    PackageStatus.READY_FOR_PICKUP: 120,
+    PackageStatus.CANCELLATION_WAITING: 24,
+    PackageStatus.NEEDS_RESCHEDULING: 24,
+}
+_MAX_OVERDUE_HOURS = 24 * 365
+
+
+def _overdue_hours() -> dict[PackageStatus, int]:
+    """OMS_OVERDUE_HOURS: `slug=hours` pairs, comma-separated, over the defaults; each status slug at most once."""
+    name = "OMS_OVERDUE_HOURS"
+    hours = dict(DEFAULT_OVERDUE_HOURS)
+    raw = os.environ.get(name, "").strip()
+    seen: set[PackageStatus] = set()
+    for entry in filter(None, (part.strip() for part in raw.split(","))) if raw else ():
+        slug, equals, value = (piece.strip() for piece in entry.partition("="))
+        status = next((each for each in PackageStatus if each.slug == slug), None)
+        if status is None or not equals:
+            slugs = ", ".join(each.slug for each in PackageStatus)
+            raise ConfigurationError(f"{name}: {entry!r} is not <status>=<hours>; the statuses are {slugs}.")
+        if not (value.isascii() and value.isdigit() and int(value) <= _MAX_OVERDUE_HOURS):
+            raise ConfigurationError(
+                f"{name}: the hours of {slug} must be a whole number from 0 to {_MAX_OVERDUE_HOURS}, not {value!r}."
+            )
+        if status in seen:
+            raise ConfigurationError(f"{name}: {slug} is given twice.")
+        seen.add(status)
+        hours[status] = int(value)
+    return {status: value for status, value in hours.items() if value}
 
 
 def normalise_database_url(url: str) -> str:
@@ -104,6 +147,8 @@ def settings_from_environment(instance_path: Path, overrides: dict | None = None
         "API_MAX_PAGE_SIZE": 100,
         "API_DEFAULT_PAGE_SIZE": 20,
         "PACKAGE_LIST_PAGE_SIZE": 25,
+        # Status → hours after which the package lists flag a package Overdue (statuses left out: never).
+        "OVERDUE_HOURS": _overdue_hours(),
         "MOVEMENTS_REFRESH_SECONDS": _whole_number("MOVEMENTS_REFRESH_SECONDS", 10),
         # How long a request waits for a row lock, and for one SQL statement, before giving up
         # (then it is retried, and answered 503 when that does not help).

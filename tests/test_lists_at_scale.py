@@ -152,8 +152,8 @@ def test_the_list_page_and_the_api_list_cost_the_same_for_2_or_40_packages(app, 
         order(f"O{number}", "A", prefer="L1")
 
     assert costs() == few
-    # The slider counts and the page of rows (and the signed-in user, and the transition cache's generation
-    # for the bulk toolbar's commands).
+    # The signed-in user, the cache generation (the bulk toolbar's commands, the filter's choices), the slider
+    # counts and the page of rows.
     assert few[0] <= 4
 
 

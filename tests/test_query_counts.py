@@ -104,10 +104,16 @@ def test_the_package_list_costs_the_same_for_5_or_40_rows(manager):
         order(f"M{number}", "A", "B", "C", prefer="L1")
     many = _page_queries(manager, "/packages/")
     searched = _page_queries(manager, "/packages/?q=M&status=100")
+    filtered = _page_queries(manager, "/packages/?status=100&sort=age&overdue=1&channel=web&created_from=2020-01-01")
+    with counted_statements() as statements:
+        swapped = manager.get("/packages/?status=100", headers={"HX-Request": "true"})
+    assert swapped.status_code == 200
 
-    # The user, the slider counts, the rows, and the transition cache's generation (the bulk toolbar's commands).
-    assert few == many <= 4
-    assert searched == few + 1  # a search first looks for an exact package number (the scanner)
+    # the session's user, the cache generation (the bulk toolbar's commands, the filter's choices), the slider
+    # counts and the page of rows
+    assert few == many == filtered <= 4
+    assert len(statements) == few  # an htmx swap of the list costs what the page does
+    assert searched == few + 1  # a search first looks for an exact package or tracking number (the scanner)
 
 
 def test_the_package_detail_costs_at_most_8_queries_whatever_its_items(manager):

@@ -4,9 +4,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
+from ..search_keys import folded, key_type
 from .base import JSONType, TimestampMixin, utcnow
 from .locations import StockLocation
 
@@ -21,6 +22,20 @@ class Product(TimestampMixin, db.Model):
     image_url: Mapped[str | None] = mapped_column(String(512))
     # Free-form catalog attributes from the ERP (colour, size, …), shown on pick lists and documents.
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict, server_default=text("'{}'"))
+    # Folded (search_keys.py): a lower-case SKU or barcode finds the product's packages. The bulk
+    # upsert (services/masterdata/catalog.py) writes them with `product_keys`; the ORM through these hooks.
+    sku_key: Mapped[str | None] = mapped_column(key_type(64), index=True)
+    barcode_key: Mapped[str | None] = mapped_column(key_type(64), index=True)
+
+    @validates("sku")
+    def _keep_sku_key(self, _name: str, sku: str) -> str:
+        self.sku_key = folded(sku, 64)
+        return sku
+
+    @validates("barcode")
+    def _keep_barcode_key(self, _name: str, barcode: str) -> str:
+        self.barcode_key = folded(barcode, 64)
+        return barcode
 
 
 class Stock(db.Model):

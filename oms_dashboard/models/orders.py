@@ -3,9 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
+from ..search_keys import CUSTOMER_KEY_LENGTH, customer_keys, folded, key_type
 from .base import JSONType, TimestampMixin
 from .catalog import Product
 from .locations import CargoCompany, StockLocation
@@ -18,6 +19,10 @@ class Order(TimestampMixin, db.Model):
     number: Mapped[str] = mapped_column(String(64), unique=True)
     channel: Mapped[str] = mapped_column(String(64), default="")
     customer: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # Folded (search_keys.py) for the package list's search: the number, "first last" and the last name.
+    number_key: Mapped[str | None] = mapped_column(key_type(64), index=True)
+    customer_key: Mapped[str | None] = mapped_column(key_type(CUSTOMER_KEY_LENGTH), index=True)
+    customer_last_name_key: Mapped[str | None] = mapped_column(key_type(CUSTOMER_KEY_LENGTH), index=True)
     shipping_address: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     notes: Mapped[str | None] = mapped_column(Text)
     # Marketplace orders arrive with their carrier and tracking number (CHANNEL_BASED_COMPLETE_PACKAGING).
@@ -36,6 +41,16 @@ class Order(TimestampMixin, db.Model):
     cargo_company: Mapped[CargoCompany | None] = relationship()
     pickup_location: Mapped[StockLocation | None] = relationship()
     items: Mapped[list[OrderItem]] = relationship(back_populates="order", order_by="OrderItem.id")
+
+    @validates("number")
+    def _keep_number_key(self, _name: str, number: str) -> str:
+        self.number_key = folded(number, 64)
+        return number
+
+    @validates("customer")
+    def _keep_customer_keys(self, _name: str, customer: dict[str, Any]) -> dict[str, Any]:
+        self.customer_key, self.customer_last_name_key = customer_keys(customer)
+        return customer
 
 
 class OrderItem(TimestampMixin, db.Model):

@@ -5,9 +5,10 @@ from typing import Any
 
 from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text, and_
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
+from ..search_keys import folded, key_type
 from ..states import ItemStatus, PackageStatus
 from .base import JSONType, TimestampMixin, utcnow
 from .catalog import Product
@@ -27,18 +28,25 @@ class DenialReason(TimestampMixin, db.Model):
 
 class Package(TimestampMixin, db.Model):
     __tablename__ = "packages"
-    # id last: lists filtered by location and/or status read their page in id order from the index.
+    # id last: lists filtered by location and/or status read their page in id order from the index;
+    # "oldest in its status first" reads it in (status_changed_date, id) order from the next two.
     __table_args__ = (
         Index("ix_packages_location_status_id", "stock_location_id", "status", "id"),
         Index("ix_packages_status_id", "status", "id"),
+        Index("ix_packages_location_status_age", "stock_location_id", "status", "status_changed_date", "id"),
+        Index("ix_packages_status_age", "status", "status_changed_date", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(80), unique=True)
+    # `number` folded (search_keys.py): the search box finds "1001p1" and a scanner's exact number.
+    number_key: Mapped[str | None] = mapped_column(key_type(80), index=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     # active_history: a change loads the old value first, so `package_counts` can move the package out of it.
     stock_location_id: Mapped[int] = mapped_column(ForeignKey("stock_locations.id"), active_history=True)
     status: Mapped[int] = mapped_column(active_history=True)
+    # When the package entered its status (at its location): its age on the lists, and their "by age" order.
+    status_changed_date: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     denial_reason_id: Mapped[int | None] = mapped_column(ForeignKey("denial_reasons.id"))
     invoice_number: Mapped[str | None] = mapped_column(String(64))
     invoice_date: Mapped[date | None] = mapped_column(Date)
@@ -53,6 +61,11 @@ class Package(TimestampMixin, db.Model):
         back_populates="package", order_by="PackageItem.id", foreign_keys="PackageItem.package_id"
     )
     shipment: Mapped[Shipment | None] = relationship(back_populates="package")
+
+    @validates("number")
+    def _keep_number_key(self, _name: str, number: str) -> str:
+        self.number_key = folded(number, 80)
+        return number
 
     @property
     def state(self) -> PackageStatus:
@@ -116,6 +129,8 @@ class Shipment(TimestampMixin, db.Model):
     package_id: Mapped[int] = mapped_column(ForeignKey("packages.id"), unique=True)
     cargo_company_id: Mapped[int | None] = mapped_column(ForeignKey("cargo_companies.id"))
     tracking_number: Mapped[str | None] = mapped_column(String(128))
+    # `tracking_number` folded: a scanned tracking barcode opens the package.
+    tracking_key: Mapped[str | None] = mapped_column(key_type(128), index=True)
     status: Mapped[str] = mapped_column(String(32))
     # What the shipping label prints; regenerated (version + 1) when carrier or tracking changes.
     label: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
@@ -127,6 +142,11 @@ class Shipment(TimestampMixin, db.Model):
 
     package: Mapped[Package] = relationship(back_populates="shipment")
     cargo_company: Mapped[CargoCompany | None] = relationship()
+
+    @validates("tracking_number")
+    def _keep_tracking_key(self, _name: str, tracking_number: str | None) -> str | None:
+        self.tracking_key = folded(tracking_number, 128)
+        return tracking_number
 
 
 class Discrepancy(db.Model):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, literal, select, union_all
 from sqlalchemy.orm import joinedload
 
 from ..actors import Actor
+from ..cache import cached
 from ..extensions import db
 from ..models import (
     CargoCompany,
@@ -18,13 +20,22 @@ from ..models import (
     OutboxEvent,
     Package,
     PackageItem,
+    SalesChannel,
     StockLocation,
     TransferOrder,
     Transition,
     TransitionLog,
 )
 from ..states import Visibility
-from .packages import PackageFilters, filtered_packages, get_package, page_of_ids, status_counts_matching
+from .packages import (
+    PackageFilters,
+    filtered_packages,
+    get_package,
+    list_order,
+    package_id_by_exact_key,
+    page_of_ids,
+    status_counts_matching,
+)
 from .transfers import transfers_of_package
 from .transitions import commands_for, history_label, runnable
 from .webhooks import EventDelivery, package_events
@@ -40,6 +51,23 @@ class PackageRow:
     customer: dict[str, Any]
     location_name: str
     item_count: int
+    status_changed_date: datetime
+    age: timedelta  # in its status, at the time the page was made
+    overdue: bool  # older than the configured threshold of its status
+
+    @property
+    def age_label(self) -> str:
+        return short_duration(self.age)
+
+
+def short_duration(age: timedelta) -> str:
+    """A glanceable age: "12 min", "3 h", "2 d" (whole units, rounded down)."""
+    minutes = int(age.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 24 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // (24 * 60)} d"
 
 
 @dataclass
@@ -55,8 +83,17 @@ class PackageListPage:
         return max(1, -(-self.total // self.page_size))
 
 
-def package_list_page(*, filters: PackageFilters, actor: Actor, page: int, page_size: int) -> PackageListPage:
-    """Two queries: the slider counts (which also give the total), and the page of rows.
+def package_list_page(
+    *,
+    filters: PackageFilters,
+    actor: Actor,
+    page: int,
+    page_size: int,
+    overdue_hours: Mapping[int, int] | None = None,
+) -> PackageListPage:
+    """Two queries: the slider counts (which also give the total), and the page of rows, newest first or
+    the longest in its status first. Each row has its age in its status and whether that is longer than
+    `overdue_hours` allows its status.
 
     Neither grows with history: the counts come from `package_counts` unless a search is typed, and
     the rows are found by id in the index first, then joined (`page_of_ids`)."""
@@ -68,7 +105,14 @@ def package_list_page(*, filters: PackageFilters, actor: Actor, page: int, page_
         .correlate(Package)
         .scalar_subquery()
     )
-    ids = page_of_ids(filtered_packages(filters=filters, actor=actor), offset=(page - 1) * page_size, limit=page_size)
+    order = list_order(oldest_in_status_first=filters.oldest_in_status_first)
+    ids = page_of_ids(
+        filtered_packages(filters=filters, actor=actor),
+        offset=(page - 1) * page_size,
+        limit=page_size,
+        oldest_in_status_first=filters.oldest_in_status_first,
+        searched=bool(filters.search),
+    )
     query = (
         select(
             Package.id,
@@ -79,23 +123,64 @@ def package_list_page(*, filters: PackageFilters, actor: Actor, page: int, page_
             Order.customer,
             StockLocation.name,
             active_items,
+            Package.status_changed_date,
         )
         .select_from(ids)
         .join(Package, Package.id == ids.c.id)
         .join(Order, Order.id == Package.order_id)
         .join(StockLocation, StockLocation.id == Package.stock_location_id)
-        .order_by(Package.id.desc())
+        .order_by(*order)
     )
-    rows = [PackageRow(*row) for row in db.session.execute(query)]
+    now = datetime.now(timezone.utc)
+    thresholds = overdue_hours or {}
+    rows = []
+    for *columns, entered in db.session.execute(query):
+        age = max(now - _aware(entered), timedelta(0))
+        limit = thresholds.get(columns[2])
+        rows.append(PackageRow(*columns, entered, age, limit is not None and age > timedelta(hours=limit)))
     return PackageListPage(rows=rows, total=total, status_counts=counts, page=page, page_size=page_size)
 
 
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives back the UTC times it stores without their zone."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
 def package_id_by_number(*, number: str, actor: Actor) -> int | None:
-    """The package a scanner's exact number names, if the actor may see it."""
-    query = select(Package.id).where(Package.number == number)
-    if actor.location_ids is not None:
-        query = query.where(Package.stock_location_id.in_(actor.location_ids))
-    return db.session.scalar(query)
+    """The package a scanner's code names exactly, if the actor may see it: its package number or its
+    shipment's tracking number, case and accents aside. None when nothing, or more than one package,
+    matches (a tracking number an order's packages share): then the list shows them."""
+    found = db.session.scalars(package_id_by_exact_key(number=number, location_ids=actor.location_ids).limit(2)).all()
+    return found[0] if len(found) == 1 else None
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    channels: tuple[tuple[str, str], ...]  # (code, name)
+    cargo_companies: tuple[tuple[int, str], ...]  # (id, name)
+
+
+def package_filter_choices() -> FilterChoices:
+    """The sales channels and the active cargo companies the list's filter offers: kept per process (a write
+    to either table bumps the cache generation, migration 0011), else one query."""
+    return cached("package_filter_choices", _load_filter_choices)
+
+
+def _load_filter_choices() -> FilterChoices:
+    query = union_all(
+        select(literal("channel"), SalesChannel.code, SalesChannel.name),
+        select(literal("carrier"), cast(CargoCompany.id, String), CargoCompany.name).where(CargoCompany.is_active),
+    )
+    channels, carriers = [], []
+    for kind, key, name in db.session.execute(query):
+        if kind == "carrier":
+            carriers.append((int(key), name))
+        else:
+            channels.append((key, name))
+    return FilterChoices(
+        channels=tuple(sorted(channels, key=lambda choice: choice[1].casefold())),
+        cargo_companies=tuple(sorted(carriers, key=lambda choice: choice[1].casefold())),
+    )
 
 
 @dataclass

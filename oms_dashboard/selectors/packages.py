@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, false, func, or_, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..actors import Actor
 from ..errors import AppError
 from ..extensions import db
 from ..models import Order, Package, PackageCount, PackageItem, Product, Shipment, StockLocation
+from ..search_keys import fold, prefix_range
 
 
 @dataclass(frozen=True)
@@ -22,13 +24,23 @@ class PackageFilters:
     number: str | None = None
     order_number: str | None = None
     sku: str | None = None
-    # The pages' search box: a package or order number (or its start), a SKU or a barcode.
+    # The pages' search box: the start of a package or order number or of the customer's name; a SKU, a
+    # barcode or a tracking number; case and accents aside (search_keys.py).
     search: str | None = None
+    # The package list's filters: created on these days (UTC, both included), the order's sales channel,
+    # the shipment's cargo company, only overdue packages (status → hours, from the configuration).
+    created_from: date | None = None
+    created_to: date | None = None
+    channel: str | None = None
+    cargo_company_id: int | None = None
+    overdue_hours: Mapping[int, int] | None = None
+    # The order of the list: newest first, or "age": the longest in its status first.
+    oldest_in_status_first: bool = False
 
     @property
     def only_location_and_status(self) -> bool:
         """True when `package_counts` can answer: no filter but the location and the status."""
-        return replace(self, status=None, stock_location_id=None) == PackageFilters()
+        return replace(self, status=None, stock_location_id=None, oldest_in_status_first=False) == PackageFilters()
 
 
 def _with_details(query: Select) -> Select:
@@ -87,27 +99,110 @@ def filtered_packages(*, filters: PackageFilters, actor: Actor) -> Select:
         )
     if filters.search:
         query = query.where(_matches_search(filters.search))
+    if filters.created_from is not None:
+        query = query.where(Package.created_date >= _start_of(filters.created_from))
+    if filters.created_to is not None and filters.created_to < date.max:
+        query = query.where(Package.created_date < _start_of(filters.created_to + timedelta(days=1)))
+    if filters.channel:
+        query = query.where(Package.order_id.in_(select(Order.id).where(Order.channel == filters.channel)))
+    if filters.cargo_company_id is not None:
+        query = query.where(
+            Package.id.in_(select(Shipment.package_id).where(Shipment.cargo_company_id == filters.cargo_company_id))
+        )
+    if filters.overdue_hours is not None:
+        query = query.where(_overdue(filters.overdue_hours, only_status=filters.status))
     return query
 
 
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+
+
+def _overdue(hours: Mapping[int, int], *, only_status: int | None):
+    """In a status with a threshold for longer than it: one index range per status on (…, status, status_changed_date)."""
+    now = datetime.now(timezone.utc)
+    limits = [
+        and_(Package.status == status, Package.status_changed_date < now - timedelta(hours=threshold))
+        for status, threshold in hours.items()
+        if only_status is None or status == only_status
+    ]
+    return or_(*limits) if limits else false()
+
+
 def _matches_search(text: str):
-    starts = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return or_(
-        Package.number.like(starts, escape="\\"),
-        Package.order_id.in_(select(Order.id).where(Order.number.like(starts, escape="\\"))),
-        Package.id.in_(
-            select(PackageItem.package_id)
-            .join(Product, Product.id == PackageItem.product_id)
-            .where(or_(Product.sku == text, Product.barcode == text))
-        ),
+    """The packages whose folded keys match: a union of index lookups, one per kind of key, so a search
+    reads the few matching rows of each index and never scans the packages."""
+    key = fold(text)
+    if not key:
+        return false()
+    low, high = prefix_range(key)
+
+    def starts(column):
+        return and_(column >= low, column < high)
+
+    matches = union(
+        select(Package.id).where(starts(Package.number_key)),
+        select(Package.id)
+        .join(Order, Order.id == Package.order_id)
+        .where(or_(starts(Order.number_key), starts(Order.customer_key), starts(Order.customer_last_name_key))),
+        select(PackageItem.package_id)
+        .join(Product, Product.id == PackageItem.product_id)
+        .where(or_(Product.sku_key == key, Product.barcode_key == key)),
+        select(Shipment.package_id).where(Shipment.tracking_key == key),
     )
+    return Package.id.in_(matches)
 
 
-def page_of_ids(query: Select, *, offset: int, limit: int) -> Select:
+def package_id_by_exact_key(*, number: str, location_ids: Collection[int] | None) -> Select:
+    """The ids of the packages whose number or tracking number is exactly `number`, case and accents aside:
+    two index lookups."""
+    key = fold(number)
+    query = select(Package.id).where(
+        Package.id.in_(
+            union(
+                select(Package.id).where(Package.number_key == key),
+                select(Shipment.package_id).where(Shipment.tracking_key == key),
+            )
+        )
+    )
+    if location_ids is not None:
+        query = query.where(Package.stock_location_id.in_(location_ids))
+    return query
+
+
+def list_order(*, oldest_in_status_first: bool) -> tuple:
+    """Newest first (by id), or the longest in its status first (then the older package first)."""
+    if oldest_in_status_first:
+        return Package.status_changed_date.asc(), Package.id.asc()
+    return (Package.id.desc(),)
+
+
+def page_of_ids(
+    query: Select, *, offset: int, limit: int, oldest_in_status_first: bool = False, searched: bool = False
+) -> Select:
     """The page's package ids, newest first: an index-only scan on (location, status, id), (status, id) or
-    the primary key, which skips `offset` index entries instead of `offset` whole rows with their joins.
-    Join it to load the page's rows (the same statement: the query count stays fixed)."""
-    return query.with_only_columns(Package.id).order_by(Package.id.desc()).offset(offset).limit(limit).subquery("page")
+    the primary key, which skips `offset` index entries instead of `offset` whole rows with their joins;
+    by age, the same on (location, status, status_changed_date, id) or (status, status_changed_date, id).
+    Join it to load the page's rows (the same statement: the query count stays fixed).
+
+    A search (`searched`) matches few packages, found through its own indexes: they are collected first
+    (OFFSET 0 keeps PostgreSQL from merging that step into the ordered walk of an index over every
+    package, hoping to meet the matches early) and then sorted."""
+    if searched:
+        matching = (
+            query.with_only_columns(Package.id.label("id"), Package.status_changed_date.label("entered"))
+            .offset(0)
+            .subquery("matching")
+        )
+        order = (matching.c.entered.asc(), matching.c.id.asc()) if oldest_in_status_first else (matching.c.id.desc(),)
+        return select(matching.c.id).order_by(*order).offset(offset).limit(limit).subquery("page")
+    return (
+        query.with_only_columns(Package.id)
+        .order_by(*list_order(oldest_in_status_first=oldest_in_status_first))
+        .offset(offset)
+        .limit(limit)
+        .subquery("page")
+    )
 
 
 def status_counts(*, location_ids: Collection[int] | None = None) -> dict[int, int]:
@@ -145,7 +240,7 @@ def package_page(*, filters: PackageFilters, actor: Actor, offset: int, limit: i
         count = counts.get(filters.status, 0) if filters.status is not None else sum(counts.values())
     else:
         count = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    page = page_of_ids(query, offset=offset, limit=limit)
+    page = page_of_ids(query, offset=offset, limit=limit, searched=bool(filters.search))
     rows = db.session.scalars(
         _with_details(select(Package).join(page, page.c.id == Package.id).order_by(Package.id.desc()))
     ).unique()

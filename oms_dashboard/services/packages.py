@@ -13,6 +13,7 @@ from ..database import next_in_sequence
 from ..extensions import db
 from ..locking import Rank, ledger
 from ..models import Discrepancy, Order, OrderItem, Package, PackageItem, StockLocation
+from ..models.base import utcnow
 from ..states import DiscrepancyReason, PackageStatus
 from .planning import PlannedGroup
 from .stock import add_reservations, change_quota, write_off
@@ -34,6 +35,9 @@ def set_package_status(package: Package, status: PackageStatus, *, location: Sto
         if status.holds_quota:
             change_quota(new_location.id, +1)
         package.stock_location = new_location
+    if status != old_status or new_location.id != old_location_id:
+        # The age the lists show restarts: a new status, or the same one at a location that just got the package.
+        package.status_changed_date = utcnow()
     package.status = status
     for item in package.items:
         if item.is_active:

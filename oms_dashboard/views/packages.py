@@ -7,7 +7,13 @@ from flask import Blueprint, current_app, flash, request, url_for
 from ..errors import AppError
 from ..models import Transition
 from ..selectors.locations import visible_location
-from ..selectors.package_pages import PackageDetail, package_detail, package_id_by_number, package_list_page
+from ..selectors.package_pages import (
+    PackageDetail,
+    package_detail,
+    package_filter_choices,
+    package_id_by_number,
+    package_list_page,
+)
 from ..selectors.packages import PackageFilters
 from ..selectors.scan_to_pack import ScanProgress
 from ..services.commands import run_command
@@ -32,22 +38,40 @@ NOT_OFFERED = "That action is not available for this package now."
 @packages_blueprint.get("/")
 def package_list():
     actor = current_actor()
-    search = request.args.get("q", "").strip()[:80]
-    if search:  # a scanner types the package number and Enter: open that package
+    query = page_query(PackageListQuery)
+    search = query.q
+    if search:  # a scanner types the package or tracking number and Enter: open that package
         package_id = package_id_by_number(number=search, actor=actor)
         if package_id is not None:
             return redirect_to(url_for("packages.detail", package_id=package_id))
-    query = page_query(PackageListQuery)
     status = query.status
     location = visible_location(location_id=query.location, actor=actor) if query.location else None
-    filters = PackageFilters(status=status, stock_location_id=query.location, search=search or None)
+    overdue_hours = current_app.config["OVERDUE_HOURS"]
+    filters = PackageFilters(
+        status=status,
+        stock_location_id=query.location,
+        search=search or None,
+        created_from=query.created_from,
+        created_to=query.created_to,
+        channel=query.channel,
+        cargo_company_id=query.carrier,
+        overdue_hours=overdue_hours if query.overdue else None,
+        oldest_in_status_first=query.sort == "age",
+    )
     listing = package_list_page(
-        filters=filters, actor=actor, page=query.page, page_size=current_app.config["PACKAGE_LIST_PAGE_SIZE"]
+        filters=filters,
+        actor=actor,
+        page=query.page,
+        page_size=current_app.config["PACKAGE_LIST_PAGE_SIZE"],
+        overdue_hours=overdue_hours,
     )
     return render(
         "packages/list.html",
         "packages/_list.html",
         listing=listing,
+        # The filter form's choices: only the full page shows the form (an htmx swap replaces the list).
+        choices=None if wants_fragment() else package_filter_choices(),
+        query=query,
         location=location,
         status=status,
         search=search,

@@ -6,13 +6,15 @@ can overflow a query or an OFFSET. An empty parameter (a form's blank field) mea
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Annotated, Literal, TypeVar
 
 from flask import request
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, BeforeValidator, Field, ValidationInfo, field_validator
 
 from ..states import PackageStatus, TransferStatus
-from ..validation import QueryId, QueryPage, parse, query_integer
+from ..validation import QueryId, QueryPage, parse, query_integer, text
 
 Q = TypeVar("Q", bound=BaseModel)
 
@@ -22,10 +24,41 @@ def page_query(model: type[Q]) -> Q:
     return parse(model, {name: value for name, value in request.args.items() if value.strip()})
 
 
+def _query_date(value: object) -> object:
+    # What <input type="date"> sends: 2026-12-07, nothing else (no times, no "20261207", no timestamps).
+    if isinstance(value, str):
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            raise ValueError("Enter a date as YYYY-MM-DD.")
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("Enter a date that exists, as YYYY-MM-DD.") from None
+    return value
+
+
+QueryDate = Annotated[date, BeforeValidator(_query_date)]
+
+
 class PackageListQuery(BaseModel):
     status: Annotated[PackageStatus, BeforeValidator(query_integer)] | None = None
     location: QueryId | None = None
+    # The search box (a scanner's code, or what a person types): longer than any number or name it finds.
+    q: text(200, blank=True) = ""
+    created_from: QueryDate | None = None  # created on or after this day (UTC)
+    created_to: QueryDate | None = None  # created on or before this day (UTC)
+    channel: text(64) | None = None  # the order's sales channel code
+    carrier: QueryId | None = None  # the shipment's cargo company
+    overdue: Literal["1"] | None = None  # only packages older in their status than its threshold
+    sort: Literal["newest", "age"] = "newest"  # age: the longest in its status first
     page: QueryPage = 1
+
+    @field_validator("created_to")
+    @classmethod
+    def _not_before_the_start(cls, created_to: date | None, info: ValidationInfo) -> date | None:
+        created_from = info.data.get("created_from")
+        if created_to is not None and created_from is not None and created_to < created_from:
+            raise ValueError("The end date is before the start date.")
+        return created_to
 
 
 class PackageDetailQuery(BaseModel):

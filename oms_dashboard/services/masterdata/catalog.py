@@ -16,6 +16,7 @@ from ...errors import AppError
 from ...extensions import db
 from ...models import CargoCompany, Product
 from ...models.base import utcnow
+from ...search_keys import folded
 from . import BatchResult, changed_fields, chunks, racing_inserts, refuse_duplicates, upsert_by_key
 from .rows import CarrierRow, ProductRow
 
@@ -46,10 +47,11 @@ def apply_products(*, rows: Sequence[ProductRow], progress: Callable[[int], None
         for row in batch:
             found = existing.get(row.sku)
             if found is None:
-                inserts.append({"sku": row.sku, "created_date": now, "modified_date": now} | _fields(row.model_dump()))
+                values = {"sku": row.sku, "created_date": now, "modified_date": now} | _fields(row.model_dump())
+                inserts.append(values | _search_keys(values))
                 result.created.append(row.sku)
             elif changes := changed_fields(found, _fields(row.given())):
-                updates.append({"id": found.id, "modified_date": now} | changes)
+                updates.append({"id": found.id, "modified_date": now} | changes | _search_keys(changes))
                 result.updated.append(row.sku)
             else:
                 result.unchanged.append(row.sku)
@@ -61,6 +63,11 @@ def apply_products(*, rows: Sequence[ProductRow], progress: Callable[[int], None
         if progress is not None:
             progress(len(batch))
     return result
+
+
+def _search_keys(values: dict[str, Any]) -> dict[str, Any]:
+    """The folded keys of the SKU and barcode among `values`: these bulk statements skip the model's hooks."""
+    return {f"{name}_key": folded(values[name], 64) for name in ("sku", "barcode") if name in values}
 
 
 def _fields(given: dict[str, Any]) -> dict[str, Any]:
