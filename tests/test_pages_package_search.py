@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 
 from oms_dashboard.extensions import db
-from oms_dashboard.models import CargoCompany, Package, Shipment
+from oms_dashboard.models import CargoCompany, Package, SalesChannel, Shipment
 from oms_dashboard.search_keys import fold
 from oms_dashboard.states import PackageStatus
 from tests.helpers import fresh, location_id, order, product, run, sign_in, stock
@@ -240,15 +240,10 @@ def test_overdue_hours_come_from_the_environment_over_the_defaults(monkeypatch):
 
 
 def test_the_filter_offers_a_new_cargo_company_and_channel_on_the_next_request(manager):
-    """The choices are kept per process; a write to their tables, even from an SQL console, renews them."""
+    """The choices are kept per process; a write to their tables (here past the services) renews them."""
     assert "Night Courier" not in manager.get("/packages/").get_data(as_text=True)
     fresh()
-    db.session.execute(
-        text("INSERT INTO cargo_companies (name, erp_code, is_active) VALUES ('Night Courier', 'NC', true)")
-    )
-    db.session.execute(
-        text("INSERT INTO sales_channels (code, name, invoice_required) VALUES ('kiosk', 'Kiosk', false)")
-    )
+    db.session.add_all([CargoCompany(name="Night Courier", erp_code="NC"), SalesChannel(code="kiosk", name="Kiosk")])
     db.session.commit()
 
     page = manager.get("/packages/").get_data(as_text=True)

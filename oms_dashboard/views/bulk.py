@@ -15,15 +15,14 @@ from werkzeug.routing import BuildError
 
 from ..barcodes import code128_svg
 from ..errors import AppError
-from ..selectors.locations import visible_location
-from ..selectors.package_pages import PackageListPage, package_list_page
-from ..selectors.packages import PackageFilters
+from ..selectors.package_pages import PackageListPage
 from ..selectors.picklist import PickedPackage, chosen_packages, pick_list
 from ..services.bulk_commands import run_bulk_command
 from ..states import PackageStatus
 from .auth import current_actor, require_login
 from .bulk_forms import BulkChoice, BulkForm, bulk_choices, bulk_form, chosen_command, pick_list_query
-from .htmx import redirect_to, render
+from .htmx import redirect_to
+from .packages import list_filters, render_package_list
 
 bulk_blueprint = Blueprint("bulk", __name__, url_prefix="/packages")
 bulk_blueprint.before_request(require_login)
@@ -69,30 +68,13 @@ def bulk():
 
 def _list_again(form: BulkForm, *, http_status: int = 200, **bulk):
     """The package list with its filters and page, and the bulk action's confirmation, result or error above it."""
-    actor = current_actor()
-    location = visible_location(location_id=form.location, actor=actor) if form.location else None
-    filters = PackageFilters(status=form.status, stock_location_id=form.location, search=form.q or None)
-    listing = package_list_page(
-        filters=filters, actor=actor, page=form.page, page_size=current_app.config["PACKAGE_LIST_PAGE_SIZE"]
-    )
-    return render(
-        "packages/list.html",
-        "packages/_list.html",
-        http_status=http_status,
-        listing=listing,
-        location=location,
-        status=form.status,
-        search=form.q,
-        statuses=list(PackageStatus),
-        bulk=bulk,
-    )
+    return render_package_list(form, http_status=http_status, bulk=bulk)
 
 
 @bulk_blueprint.get("/picklist")
 def picklist():
     query = pick_list_query()
-    filters = PackageFilters(status=query.status, stock_location_id=query.location, search=query.q or None)
-    picks = pick_list(package_ids=query.ids or None, filters=filters, actor=current_actor())
+    picks = pick_list(package_ids=query.ids or None, filters=list_filters(query), actor=current_actor())
     return render_template(
         "packages/picklist.html",
         picks=picks,

@@ -8,32 +8,23 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from flask import request
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from ..errors import AppError
 from ..selectors.transitions import commands_by_state
 from ..states import PackageStatus, Visibility
-from ..validation import QueryId, QueryPage, parse, query_integer
+from ..validation import QueryId, parse
 from .package_forms import needs_form
+from .params import PackageListQuery
 
 # One run acts on at most this many packages: a page of the list, with room for a larger page size.
 BULK_MAX_PACKAGES = 100
 PICK_LIST_MAX_IDS = 500
 
-Search = Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)]
-ListStatus = Annotated[PackageStatus, BeforeValidator(query_integer)]
 
+class BulkForm(PackageListQuery):
+    """The toolbar's choice, with the list around it (its filters and page) to show it again after the action."""
 
-class ListContext(BaseModel):
-    """The package list around the toolbar (its filters and page), to show it again after the action."""
-
-    location: QueryId | None = None
-    status: ListStatus | None = None
-    q: Search = ""
-    page: QueryPage = 1
-
-
-class BulkForm(ListContext):
     ids: list[QueryId] = Field(default_factory=list, max_length=BULK_MAX_PACKAGES)
     action: Literal["run", "select_all", "labels", "documents", "picklist"] = "run"
     # "COMMAND" or "COMMAND:destination" (a command with one transition per outcome): a `BulkChoice.key`.
@@ -44,7 +35,7 @@ class BulkForm(ListContext):
         return list(dict.fromkeys(self.ids))
 
 
-class PickListQuery(ListContext):
+class PickListQuery(PackageListQuery):
     model_config = ConfigDict(extra="ignore")
     ids: list[QueryId] = Field(default_factory=list, max_length=PICK_LIST_MAX_IDS)
 

@@ -37,45 +37,54 @@ NOT_OFFERED = "That action is not available for this package now."
 
 @packages_blueprint.get("/")
 def package_list():
-    actor = current_actor()
     query = page_query(PackageListQuery)
-    search = query.q
-    if search:  # a scanner types the package or tracking number and Enter: open that package
-        package_id = package_id_by_number(number=search, actor=actor)
+    if query.q:  # a scanner types the package or tracking number and Enter: open that package
+        package_id = package_id_by_number(number=query.q, actor=current_actor())
         if package_id is not None:
             return redirect_to(url_for("packages.detail", package_id=package_id))
-    status = query.status
-    location = visible_location(location_id=query.location, actor=actor) if query.location else None
-    overdue_hours = current_app.config["OVERDUE_HOURS"]
-    filters = PackageFilters(
-        status=status,
+    return render_package_list(query)
+
+
+def list_filters(query: PackageListQuery) -> PackageFilters:
+    """What the list's address asks for, as the selectors' filters (the list, the bulk toolbar, the pick list)."""
+    return PackageFilters(
+        status=query.status,
         stock_location_id=query.location,
-        search=search or None,
+        search=query.q or None,
         created_from=query.created_from,
         created_to=query.created_to,
         channel=query.channel,
         cargo_company_id=query.carrier,
-        overdue_hours=overdue_hours if query.overdue else None,
+        overdue_hours=current_app.config["OVERDUE_HOURS"] if query.overdue else None,
         oldest_in_status_first=query.sort == "age",
     )
+
+
+def render_package_list(query: PackageListQuery, *, http_status: int = 200, bulk: dict | None = None):
+    """The package list (or its `#package-list` fragment for htmx); the bulk toolbar's answers add `bulk`:
+    its confirmation, result or error, and the packages to keep ticked."""
+    actor = current_actor()
+    location = visible_location(location_id=query.location, actor=actor) if query.location else None
     listing = package_list_page(
-        filters=filters,
+        filters=list_filters(query),
         actor=actor,
         page=query.page,
         page_size=current_app.config["PACKAGE_LIST_PAGE_SIZE"],
-        overdue_hours=overdue_hours,
+        overdue_hours=current_app.config["OVERDUE_HOURS"],
     )
     return render(
         "packages/list.html",
         "packages/_list.html",
+        http_status=http_status,
         listing=listing,
         # The filter form's choices: only the full page shows the form (an htmx swap replaces the list).
         choices=None if wants_fragment() else package_filter_choices(),
         query=query,
         location=location,
-        status=status,
-        search=search,
+        status=query.status,
+        search=query.q,
         statuses=list(PackageStatus),
+        bulk=bulk,
     )
 
 
