@@ -75,8 +75,9 @@ def _page_to_return_to() -> str:
 
 
 def _csrf_refused():
-    """An expired or missing CSRF token never wipes the page: htmx gets the message in #service-notice and a fresh
-    token (HX-Trigger); a plain form goes back to its page with the message flashed."""
+    """An expired or stale CSRF token never wipes the page: htmx gets the message in #service-notice and a fresh
+    token (HX-Trigger); a plain form goes back to its page with the message flashed. A plain form that sent no
+    token at all did not come from one of our pages: a 400, nothing changed."""
     if request.headers.get("HX-Request") == "true":
         html = render_template("_error.html", status=400, message=CSRF_MESSAGE)
         headers = {
@@ -85,6 +86,8 @@ def _csrf_refused():
             "HX-Trigger": json.dumps({CSRF_RENEWED_EVENT: {"token": generate_csrf()}}),
         }
         return html, 400, headers
+    if not request.form.get("csrf_token"):
+        return _page(400, "The form lacked its security token, so nothing was changed. Reload the page and try again.")
     flash(CSRF_MESSAGE, "error")
     return redirect(_page_to_return_to(), code=303)
 
