@@ -25,13 +25,34 @@ from tests.pglocks import Locker, Watcher
 from tests.screens import WIDTHS, PolicyWatch
 
 BACKENDS = ("sqlite", "postgresql")
+BROWSER_BACKENDS = ("postgresql", "sqlite")  # beside WIDTHS (1280, 768)
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
 
 
 def pytest_generate_tests(metafunc):
-    if "backend" in metafunc.fixturenames:
-        postgresql_only = metafunc.definition.get_closest_marker("postgresql_only") is not None
+    postgresql_only = metafunc.definition.get_closest_marker("postgresql_only") is not None
+    if "screen" in metafunc.fixturenames:
+        # A browser test runs at each width once, a desk's on PostgreSQL and a tablet's on SQLite: every flow
+        # meets both widths and both databases, in half the time of every pairing (the layout does not depend
+        # on the database, nor the data on the width).
+        pairs = (
+            [(width, "postgresql") for width in WIDTHS]
+            if postgresql_only
+            else list(zip(WIDTHS, BROWSER_BACKENDS, strict=True))
+        )
+        ids = [f"{width}px-{backend}" for width, backend in pairs]
+        metafunc.parametrize(("screen", "backend"), pairs, indirect=["screen"], ids=ids)
+    elif "backend" in metafunc.fixturenames:
         metafunc.parametrize("backend", ["postgresql"] if postgresql_only else list(BACKENDS))
+
+
+# The longest tests first: one worker per core takes them while the other runs the short ones, instead of
+# one of them being left running at the end with the other worker idle.
+SLOW_FIRST = ("test_stateful_invariants.py", "test_bench.py", "test_api_fuzz.py", "test_concurrency_soak.py")
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: item.path.name not in SLOW_FIRST)  # stable: the rest keep their order
 
 
 class IsolatedClient(FlaskClient):
@@ -157,9 +178,10 @@ def live_server(app):
     thread.join()
 
 
-@pytest.fixture(params=WIDTHS, ids=lambda width: f"{width}px")
+@pytest.fixture
 def screen(request, browser, live_server):
-    """A page at a desk's or a tablet's width, recording CSP refusals and script errors."""
+    """A page at a desk's or a tablet's width (`request.param`, see pytest_generate_tests), recording CSP
+    refusals and script errors."""
     context = browser.new_context(viewport={"width": request.param, "height": 900}, base_url=live_server)
     watch = PolicyWatch(context)
     page = context.new_page()

@@ -95,7 +95,9 @@ def test_login_never_redirects_to_another_site(client, shop):
 
 
 def test_logout_needs_the_csrf_token(staff):
-    refused = staff.post("/logout")  # no token at all: not from one of our pages (a stale one: test_pages_shop_floor_safety)
+    refused = staff.post(
+        "/logout"
+    )  # no token at all: not from one of our pages (a stale one: test_pages_shop_floor_safety)
     assert refused.status_code == 400 and "nothing was changed" in refused.get_data(as_text=True)
     assert staff.get("/").status_code == 200  # still signed in
     token = csrf_token(staff.get("/").get_data(as_text=True))

@@ -15,7 +15,9 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     var box = document.querySelector('input[data-scan-box="list"]');
-    if (box && box.value) ready(box);
+    // Only the code the page came with: a scanner may already be typing into the autofocused box (this
+    // script is deferred), and selecting that would let its next characters replace the first ones.
+    if (box && box.value && box.value === box.defaultValue) ready(box);
   });
 
   // Capture: before htmx takes the submit over. What was sent is kept to tell it from a new scan later.
