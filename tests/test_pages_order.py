@@ -101,3 +101,13 @@ def test_an_order_number_with_a_slash_has_its_page(client, two_stores):
     package_page = client.get(f"/packages/{package_id}").get_data(as_text=True)
     assert '<a href="/orders/WEB/2026/7">WEB/2026/7</a>' in package_page
     assert "Order WEB/2026/7" in client.get("/orders/WEB/2026/7").get_data(as_text=True)
+
+
+def test_each_item_shows_the_status_of_the_package_holding_it(client, two_stores):
+    [package_id] = order("1002", "A", prefer="L1")
+    run(package_id, "COMPLETE_PACKAGING")
+    sign_in(client, "murat")
+    html = client.get("/orders/1002").get_data(as_text=True)
+
+    row = html[html.index("<td>Tea Glass</td>") :].split("</tr>")[0]
+    assert "<td>Packaging Completed</td>" in row

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..actors import Actor
 from ..errors import AppError
 from ..extensions import db
-from ..models import Order, OrderItem, Package, Shipment, TransferOrder
+from ..models import Order, OrderItem, Package, PackageItem, Shipment, TransferOrder
 
 # Longer than an order number can be stored: no such order.
 MAX_ORDER_NUMBER = 64
@@ -21,11 +21,17 @@ class OrderPage:
     order: Order
     packages: list[Package]  # oldest first
     transfers: list[TransferOrder]  # oldest first
-    # Where each order item is now: the package holding it (active there), if any.
-    package_of_item: dict[int, Package]
+    # Where each order item is now: the package item holding it (active there), if any.
+    holder_of_item: dict[int, PackageItem]
 
     def item_package(self, item: OrderItem) -> Package | None:
-        return self.package_of_item.get(item.id)
+        holder = self.holder_of_item.get(item.id)
+        return holder.package if holder else None
+
+    def item_status(self, item: OrderItem) -> str:
+        """The status slug the item has now: its package's (an item carries it), else the order item's own."""
+        holder = self.holder_of_item.get(item.id)
+        return holder.status if holder else item.status
 
 
 def order_page(*, number: str, actor: Actor) -> OrderPage:
@@ -74,5 +80,5 @@ def order_page(*, number: str, actor: Actor) -> OrderPage:
             .order_by(TransferOrder.id)
         )
     )
-    package_of_item = {item.order_item_id: package for package in packages for item in package.items if item.is_active}
-    return OrderPage(order=order, packages=packages, transfers=transfers, package_of_item=package_of_item)
+    holder_of_item = {item.order_item_id: item for package in packages for item in package.items if item.is_active}
+    return OrderPage(order=order, packages=packages, transfers=transfers, holder_of_item=holder_of_item)
