@@ -170,6 +170,17 @@ UNLABELLED_CONTROLS = """() => [...document.querySelectorAll('input:not([type=hi
 NO_SIDEWAYS_SCROLL = "() => document.documentElement.scrollWidth <= window.innerWidth"
 
 
+def looks_right(page: Page, name: str) -> None:
+    """Every control labelled, nothing wider than the screen; then a screenshot from the top of the page."""
+    assert page.evaluate(UNLABELLED_CONTROLS) == [], page.url
+    assert page.evaluate(NO_SIDEWAYS_SCROLL), page.url
+    page.evaluate("window.scrollTo(0, 0)")
+    shot(page, name)
+    # The screenshot leaves style="" on hidden inputs, which htmx's settle would copy onto swapped-in inputs
+    # and the Content-Security-Policy (rightly) refuse. Leave the page as a person would have it.
+    page.evaluate("() => document.querySelectorAll('[style=\"\"]').forEach(el => el.removeAttribute('style'))")
+
+
 def test_a_store_employee_on_a_tablet_scans_and_packs(browser, live_server, shop, backend):
     context = browser.new_context(viewport={"width": 768, "height": 1024})
     page = context.new_page()

@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 from oms_dashboard.states import PackageStatus
 from tests.helpers import order, status_of, stock
-from tests.test_browser import NO_SIDEWAYS_SCROLL, UNLABELLED_CONTROLS, shot, sign_in
+from tests.test_browser import looks_right, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -24,16 +24,6 @@ def stuck(two_stores):
     stock("L1", "A", 3)
     stock("L2", "B", 2)
     return package_id
-
-
-def looks_right(page: Page, name: str) -> None:
-    assert page.evaluate(UNLABELLED_CONTROLS) == [], page.url
-    assert page.evaluate(NO_SIDEWAYS_SCROLL), page.url
-    page.evaluate("window.scrollTo(0, 0)")
-    shot(page, name)
-    # The screenshot leaves style="" on hidden inputs; htmx's settle would copy it onto the swapped-in form's
-    # CSRF field, which the Content-Security-Policy (rightly) refuses. Leave the page as a person would have it.
-    page.evaluate("() => document.querySelectorAll('[style=\"\"]').forEach(el => el.removeAttribute('style'))")
 
 
 def test_a_manager_sends_each_item_of_a_stuck_package_to_the_store_that_has_it(screen, live_server, stuck, backend):

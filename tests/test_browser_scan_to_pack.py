@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from oms_dashboard.states import PackageStatus
 from tests.helpers import order, product, status_of, stock
-from tests.test_browser import NO_SIDEWAYS_SCROLL, UNLABELLED_CONTROLS, shot, sign_in
+from tests.test_browser import looks_right, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -22,16 +22,6 @@ def three_items(two_stores):
         "1001", "A", "B", "C", prefer="L1", customer={"first_name": "Ayşe", "last_name": "Yılmaz"}, channel="web"
     )
     return package_id
-
-
-def looks_right(page: Page, name: str) -> None:
-    assert page.evaluate(UNLABELLED_CONTROLS) == [], page.url
-    assert page.evaluate(NO_SIDEWAYS_SCROLL), page.url
-    page.evaluate("window.scrollTo(0, 0)")
-    shot(page, name)
-    # The screenshot leaves style="" on hidden inputs, which htmx's settle would copy onto swapped-in inputs
-    # and the Content-Security-Policy (rightly) refuse. Leave the page as a person would have it.
-    page.evaluate("() => document.querySelectorAll('[style=\"\"]').forEach(el => el.removeAttribute('style'))")
 
 
 def test_a_store_employee_scans_every_item_and_packs(screen, live_server, three_items, backend):
