@@ -76,11 +76,11 @@ settings.register_profile(
     # Reproducible: the same examples on every run and every machine (and no example database).
     derandomize=True,
     deadline=None,  # a step is a few database transactions; their time is not the property
-    max_examples=40,
+    max_examples=25,
     stateful_step_count=40,
     print_blob=True,
 )
-CI_BUDGET = 40 * 40
+CI_BUDGET = 25 * 40
 settings.register_profile(
     "oms-stateful-search",
     deadline=None,
