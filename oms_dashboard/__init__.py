@@ -5,13 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import current_app, request
+from flask_babel import lazy_gettext
 from flask_openapi3 import Info, OpenAPI
 from werkzeug.routing import IntegerConverter
 
 from .config import PROJECT_ROOT, settings_from_environment
 from .database import MAX_ID, configure_engine, engine_options
 from .errors import AppError
-from .extensions import csrf, db, login_manager, migrate
+from .extensions import babel, csrf, db, login_manager, migrate
+from .i18n import TRANSLATIONS_DIRECTORY, select_locale
 from .json_provider import GuardedJSONProvider
 from .passwords import unknown_user_hash
 from .validation import raise_validation_error, unstorable_text_reason
@@ -88,6 +90,8 @@ def create_app(test_config: dict | None = None) -> OmsApp:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIRECTORY))
+    babel.init_app(app, locale_selector=select_locale)
     with app.app_context():
         configure_engine(db.engine, lock_timeout_ms=app.config["LOCK_TIMEOUT_MS"])
 
@@ -103,6 +107,7 @@ def create_app(test_config: dict | None = None) -> OmsApp:
     from .views.auth import auth_blueprint
     from .views.bulk import bulk_blueprint, bulk_toolbar
     from .views.documents import documents_blueprint
+    from .views.language import language_blueprint
     from .views.locations import locations_blueprint
     from .views.orders import orders_blueprint
     from .views.packages import packages_blueprint
@@ -118,6 +123,7 @@ def create_app(test_config: dict | None = None) -> OmsApp:
     app.register_api(api_docs_blueprint)
     for blueprint in (
         auth_blueprint,
+        language_blueprint,
         locations_blueprint,
         packages_blueprint,
         bulk_blueprint,
@@ -134,7 +140,7 @@ def create_app(test_config: dict | None = None) -> OmsApp:
     app.add_template_global(slider_statuses)
     app.add_template_global(bulk_toolbar)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message = lazy_gettext("Sign in to continue.")
     app.cli.add_command(oms_cli)
     count_packages_on_every_flush()
     register_error_handlers(app)

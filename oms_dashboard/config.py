@@ -15,6 +15,7 @@ from .states import PackageStatus
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REMEMBER_ME_DAYS = 14
 _HOUR_MS = 3_600_000
+DEFAULT_TIMEZONE = "Europe/Istanbul"
 _HOST_AND_PORT = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 
 
@@ -93,6 +94,16 @@ def _overdue_hours() -> dict[PackageStatus, int]:
     return {status: value for status, value in hours.items() if value}
 
 
+def _time_zone() -> str:
+    """OMS_TIMEZONE: the IANA zone pages show times in where a location has none of its own."""
+    from zoneinfo import available_timezones
+
+    raw = os.environ.get("OMS_TIMEZONE", "").strip() or DEFAULT_TIMEZONE
+    if raw not in available_timezones():
+        raise ConfigurationError(f"OMS_TIMEZONE must be an IANA time zone such as Europe/Istanbul, not {raw!r}.")
+    return raw
+
+
 def normalise_database_url(url: str) -> str:
     """Let `postgresql://` and `postgres://` URLs use psycopg 3, the driver this project ships."""
     for prefix in ("postgres://", "postgresql://"):
@@ -149,6 +160,8 @@ def settings_from_environment(instance_path: Path, overrides: dict | None = None
         "PACKAGE_LIST_PAGE_SIZE": 25,
         # Status → hours after which the package lists flag a package Overdue (statuses left out: never).
         "OVERDUE_HOURS": _overdue_hours(),
+        # The time zone of the pages where a location has none of its own (the API always speaks UTC).
+        "TIMEZONE": _time_zone(),
         "MOVEMENTS_REFRESH_SECONDS": _whole_number("MOVEMENTS_REFRESH_SECONDS", 10),
         # How long a request waits for a row lock, and for one SQL statement, before giving up
         # (then it is retried, and answered 503 when that does not help).

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
+from .i18n import label_translations
 from .models import (
     CargoCompany,
     DenialReason,
@@ -61,7 +62,8 @@ def transition(row: Transition | TransferTransition) -> dict[str, Any]:
         "slug": row.slug,
         "created_date": timestamp(row.created_date),
         "modified_date": timestamp(row.modified_date),
-        "translations": row.translations,
+        # Set by the installation, else the catalogues' translations of the label (i18n.py).
+        "translations": row.translations or label_translations(row.label),
         "command": row.command,
         "source_state": row.source_state,
         "destination_state": row.destination_state,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import IntEnum, StrEnum
 
+from .i18n import N_
+
 
 class PackageStatus(IntEnum):
     WAITING_FOR_TRANSFER = 50
@@ -47,26 +49,26 @@ class PackageStatus(IntEnum):
 # The names of seed 004's "States" page (its label column where the page has no name): every page,
 # the API's `state.name` and the messages use them.
 _LABELS = {
-    PackageStatus.WAITING_FOR_TRANSFER: "Pending Transfer",
-    PackageStatus.WAITING: "Pending",
-    PackageStatus.WAITING_REMOTE_ACTION: "Waiting Remote Action",
-    PackageStatus.PREPARING: "In Progress",
-    PackageStatus.BLOCKED: "Blocked",
-    PackageStatus.READY_FOR_PACKAGING: "Ready to Packaging",
-    PackageStatus.WAITING_CARGO_LABEL: "Pending Shipping Label for Printing",
-    PackageStatus.PACKED: "Packaging Completed",
-    PackageStatus.WAITING_INVOICE: "Pending Invoice",
-    PackageStatus.READY_FOR_PICKUP: "Ready for Pickup",
-    PackageStatus.SHIPPED: "Shipped",
-    PackageStatus.ATTEMPTED_DELIVERY: "Delivery Attempted",
-    PackageStatus.DELIVERY_FAILED: "Delivery Failed",
-    PackageStatus.DELIVERED: "Delivered",
-    PackageStatus.CANCELLATION_WAITING: "Pending Cancellation",
-    PackageStatus.CANCELLED: "Canceled",
-    PackageStatus.OUT_OF_STOCK: "Product Out of Stock",
-    PackageStatus.WRONG_PRODUCT: "Defective Product Found",
-    PackageStatus.NEEDS_RESCHEDULING: "To Be Rescheduled",
-    PackageStatus.PACKED_FOR_REFUND: "Packed for Refund",
+    PackageStatus.WAITING_FOR_TRANSFER: N_("Pending Transfer"),
+    PackageStatus.WAITING: N_("Pending"),
+    PackageStatus.WAITING_REMOTE_ACTION: N_("Waiting Remote Action"),
+    PackageStatus.PREPARING: N_("In Progress"),
+    PackageStatus.BLOCKED: N_("Blocked"),
+    PackageStatus.READY_FOR_PACKAGING: N_("Ready to Packaging"),
+    PackageStatus.WAITING_CARGO_LABEL: N_("Pending Shipping Label for Printing"),
+    PackageStatus.PACKED: N_("Packaging Completed"),
+    PackageStatus.WAITING_INVOICE: N_("Pending Invoice"),
+    PackageStatus.READY_FOR_PICKUP: N_("Ready for Pickup"),
+    PackageStatus.SHIPPED: N_("Shipped"),
+    PackageStatus.ATTEMPTED_DELIVERY: N_("Delivery Attempted"),
+    PackageStatus.DELIVERY_FAILED: N_("Delivery Failed"),
+    PackageStatus.DELIVERED: N_("Delivered"),
+    PackageStatus.CANCELLATION_WAITING: N_("Pending Cancellation"),
+    PackageStatus.CANCELLED: N_("Canceled"),
+    PackageStatus.OUT_OF_STOCK: N_("Product Out of Stock"),
+    PackageStatus.WRONG_PRODUCT: N_("Defective Product Found"),
+    PackageStatus.NEEDS_RESCHEDULING: N_("To Be Rescheduled"),
+    PackageStatus.PACKED_FOR_REFUND: N_("Packed for Refund"),
 }
 
 # "status below 400 and cancellation_waiting" (seeds 000–002), with 400 and 450 still open
@@ -138,13 +140,13 @@ class TransferStatus(StrEnum):
 
 
 _TRANSFER_LABELS = {
-    TransferStatus.WAITING: "Waiting",
-    TransferStatus.READY_TO_SHIPMENT: "Ready To Shipment",
-    TransferStatus.IN_TRANSIT: "In Transit",
-    TransferStatus.TRANSFERRED: "Transferred",
-    TransferStatus.CANCELLATION_WAITING: "Cancellation Waiting",
-    TransferStatus.CANCELLED: "Cancelled",
-    TransferStatus.OUT_OF_STOCK: "Out of Stock",
+    TransferStatus.WAITING: N_("Waiting"),
+    TransferStatus.READY_TO_SHIPMENT: N_("Ready To Shipment"),
+    TransferStatus.IN_TRANSIT: N_("In Transit"),
+    TransferStatus.TRANSFERRED: N_("Transferred"),
+    TransferStatus.CANCELLATION_WAITING: N_("Cancellation Waiting"),
+    TransferStatus.CANCELLED: N_("Cancelled"),
+    TransferStatus.OUT_OF_STOCK: N_("Out of Stock"),
 }
 
 

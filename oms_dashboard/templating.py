@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from flask import Flask
+from flask_babel import gettext
 
+from .i18n import LANGUAGES, current_language, local_time, number
 from .representations import item_state
 from .states import PackageStatus, TransferStatus
 from .text import address_line, field_text, person_name, printable
@@ -18,11 +19,12 @@ HTMX_INTEGRITY = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GB
 
 
 def status_label(value: int | None) -> str:
-    return "—" if value is None else PackageStatus(value).label
+    """A status's seed-004 name in the page's language (the API keeps the English name)."""
+    return "—" if value is None else gettext(PackageStatus(value).label)
 
 
 def transfer_label(value: str) -> str:
-    return TransferStatus(value).label
+    return gettext(TransferStatus(value).label)
 
 
 def status_slug(value: int) -> str:
@@ -30,15 +32,7 @@ def status_slug(value: int) -> str:
 
 
 def item_status_label(slug: str) -> str:
-    return item_state(slug)["name"]
-
-
-def when(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%d %b %Y, %H:%M UTC")
+    return gettext(item_state(slug)["name"])
 
 
 def customer_name(customer: Any) -> str:
@@ -53,16 +47,25 @@ def web_image(url: str | None) -> str | None:
 def who(actor: str) -> str:
     """`user:store1` → `store1`; `token:ERP (ab12cd34)` → `ERP (ab12cd34), via API`."""
     kind, _, name = actor.partition(":")
-    return {"user": name, "token": f"{name}, via API"}.get(kind, actor)
+    if kind == "token":
+        return gettext("%(name)s, via API", name=name)
+    return name if kind == "user" else actor
 
 
 def register_template_helpers(app: Flask) -> None:
-    for function in (status_label, status_slug, transfer_label, item_status_label, when, customer_name, web_image, who):
+    for function in (status_label, status_slug, transfer_label, item_status_label, customer_name, web_image, who):
         app.add_template_filter(function)
+    # {{ package.created_date | when }}: in the page's time zone and language, the zone named (i18n.py).
+    app.add_template_filter(local_time, "when")
+    app.add_template_filter(number)
     app.add_template_filter(address_line)
     app.add_template_filter(field_text, "field")  # {{ order.customer | field('email') }}
     # Every {{ value }} goes through as_text's last step: a stored unpaired surrogate cannot break a page.
     app.jinja_env.finalize = printable
+
+    @app.context_processor
+    def _language() -> dict[str, Any]:
+        return {"current_language": current_language(), "languages": LANGUAGES}
 
     @app.context_processor
     def _htmx_script() -> dict[str, Any]:

@@ -290,7 +290,7 @@ def test_a_new_tokens_key_is_shown_once_and_opens_the_api(admin, client):
 
     listing = admin.get("/admin/tokens/").get_data(as_text=True)
     assert "Never" not in listing and re.search(
-        r"Warehouse ERP.*?UTC</td>\s*<td>\d\d \w{3} \d{4}, [\d:]+ UTC", listing, re.S
+        r"Warehouse ERP.*?Istanbul</td>\s*<td>\d\d \w{3} \d{4}, [\d:]+ Istanbul", listing, re.S
     )
 
 

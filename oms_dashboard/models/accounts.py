@@ -62,6 +62,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
     # Part of every session and remember cookie of this user; a new value ends them all (auth.py).
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    # The language of this user's pages ("en", "tr"); None follows the browser (i18n.py).
+    locale: Mapped[str | None] = mapped_column(String(8))
 
     locations: Mapped[list[StockLocation]] = relationship(secondary=user_locations, order_by=StockLocation.id)
 

@@ -44,6 +44,8 @@ class StockLocation(TimestampMixin, db.Model):
     remote_fulfilment: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Customers may collect orders here (delivery_type "pickup").
     is_pickup_location: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The IANA zone its pages show times in ("Europe/Istanbul"); None: OMS_TIMEZONE (i18n.py).
+    timezone: Mapped[str | None] = mapped_column(String(64))
 
     default_cargo_company: Mapped[CargoCompany | None] = relationship()
 

@@ -380,3 +380,16 @@ def list_tokens() -> list[ApiToken]:
     return list(
         db.session.scalars(select(ApiToken).options(selectinload(ApiToken.locations)).order_by(ApiToken.id.desc()))
     )
+
+
+def set_language(*, user_id: int, locale: str | None) -> None:
+    """The language of a user's pages from now on ("en", "tr"; None follows the browser)."""
+    from ..i18n import LANGUAGES
+
+    if locale is not None and locale not in LANGUAGES:
+        raise AppError.field("locale", f"Choose one of {', '.join(LANGUAGES)}.")
+
+    def work() -> None:
+        db.session.execute(update(User).where(User.id == user_id).values(locale=locale))
+
+    run_in_transaction(work)

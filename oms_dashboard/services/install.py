@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from ..database import run_in_transaction
 from ..extensions import db
+from ..i18n import N_
 from ..models import CargoCompany, DenialReason, DistributionScenario, TransferTransition, Transition
 from ..scenarios import DEFAULT_SCENARIO
 from ..states import PackageStatus as S
@@ -49,84 +50,94 @@ class DefaultTransition:
 
 DEFAULT_TRANSITIONS = [
     DefaultTransition(
-        "PKG_STATE_TRANSITION", "Start Preparing", [S.WAITING, S.WAITING_REMOTE_ACTION], S.PREPARING, ALL
+        "PKG_STATE_TRANSITION", N_("Start Preparing"), [S.WAITING, S.WAITING_REMOTE_ACTION], S.PREPARING, ALL
     ),
-    DefaultTransition("PKG_STATE_TRANSITION", "Ready for Packaging", [S.PREPARING], S.READY_FOR_PACKAGING, ALL),
+    DefaultTransition("PKG_STATE_TRANSITION", N_("Ready for Packaging"), [S.PREPARING], S.READY_FOR_PACKAGING, ALL),
     DefaultTransition(
-        "PKG_DEALLOCATE_RESERVATIONS", "Start Preparing, Release Reservations", [S.WAITING], S.PREPARING, OFFICE
+        "PKG_DEALLOCATE_RESERVATIONS", N_("Start Preparing, Release Reservations"), [S.WAITING], S.PREPARING, OFFICE
     ),
-    DefaultTransition("COMPLETE_PACKAGING", "Packaging Completed", OPEN_FOR_PACKING, S.PACKED, ALL),
+    DefaultTransition("COMPLETE_PACKAGING", N_("Packaging Completed"), OPEN_FOR_PACKING, S.PACKED, ALL),
     DefaultTransition(
         "COMPLETE_PACKAGING_WITHOUT_SHIPMENT",
-        "Packaging Completed without Shipment",
+        N_("Packaging Completed without Shipment"),
         OPEN_FOR_PACKING,
         S.PACKED,
         OFFICE,
     ),
     DefaultTransition(
-        "CHANNEL_BASED_COMPLETE_PACKAGING", "Packaging Completed by Barcode Scan", OPEN_FOR_PACKING, S.PACKED, ALL
+        "CHANNEL_BASED_COMPLETE_PACKAGING", N_("Packaging Completed by Barcode Scan"), OPEN_FOR_PACKING, S.PACKED, ALL
     ),
     DefaultTransition(
-        "DETECTED_OUT_OF_STOCK_ITEM", "Product Not Found / Wrong Product", OPEN_FOR_PACKING, S.OUT_OF_STOCK, ALL
+        "DETECTED_OUT_OF_STOCK_ITEM", N_("Product Not Found / Wrong Product"), OPEN_FOR_PACKING, S.OUT_OF_STOCK, ALL
     ),
-    DefaultTransition("DETECTED_OUT_OF_STOCK_ITEM", "Defective Product Found", OPEN_FOR_PACKING, S.WRONG_PRODUCT, ALL),
+    DefaultTransition(
+        "DETECTED_OUT_OF_STOCK_ITEM", N_("Defective Product Found"), OPEN_FOR_PACKING, S.WRONG_PRODUCT, ALL
+    ),
     DefaultTransition(
         "DETECTED_OUT_OF_STOCK_ITEM_ADVANCED",
-        "Product Not Found / Wrong Product (Keep Package)",
+        N_("Product Not Found / Wrong Product (Keep Package)"),
         OPEN_FOR_PACKING,
         None,
         OFFICE,
         same_state=True,
     ),
-    DefaultTransition("REPACK", "Reschedule", [S.OUT_OF_STOCK, S.WRONG_PRODUCT, S.NEEDS_RESCHEDULING], S.WAITING, ALL),
+    DefaultTransition(
+        "REPACK", N_("Reschedule"), [S.OUT_OF_STOCK, S.WRONG_PRODUCT, S.NEEDS_RESCHEDULING], S.WAITING, ALL
+    ),
     DefaultTransition(
         "PACKED_FOR_REFUND",
-        "Packed for Refund",
+        N_("Packed for Refund"),
         [S.WAITING, S.OUT_OF_STOCK, S.WRONG_PRODUCT],
         S.PACKED_FOR_REFUND,
         ALL,  # seed 002: run from the store screens
     ),
     DefaultTransition(
         "REFUSE_WITH_DENIAL_REASON",
-        "Refuse",
+        N_("Refuse"),
         [S.WAITING, S.WAITING_REMOTE_ACTION, S.PREPARING],
         S.NEEDS_RESCHEDULING,
         ALL,
     ),
     DefaultTransition(
-        "BLOCK", "Block", [S.WAITING, S.WAITING_REMOTE_ACTION, S.PREPARING, S.READY_FOR_PACKAGING], S.BLOCKED, OFFICE
+        "BLOCK",
+        N_("Block"),
+        [S.WAITING, S.WAITING_REMOTE_ACTION, S.PREPARING, S.READY_FOR_PACKAGING],
+        S.BLOCKED,
+        OFFICE,
     ),
-    DefaultTransition("UNBLOCK", "Unblock", [S.BLOCKED], None, OFFICE),
-    DefaultTransition("SHIP", "Ship", [S.PACKED], S.SHIPPED, ALL),
-    DefaultTransition("SHIP_ADVANCED", "Advanced Ship", [S.PACKED], S.SHIPPED, ALL),
+    DefaultTransition("UNBLOCK", N_("Unblock"), [S.BLOCKED], None, OFFICE),
+    DefaultTransition("SHIP", N_("Ship"), [S.PACKED], S.SHIPPED, ALL),
+    DefaultTransition("SHIP_ADVANCED", N_("Advanced Ship"), [S.PACKED], S.SHIPPED, ALL),
     DefaultTransition(
-        "SHIP_WITHOUT_SHIPMENT_INTEGRATION", "Ship without Shipment Integration", [S.PACKED], S.SHIPPED, ALL
+        "SHIP_WITHOUT_SHIPMENT_INTEGRATION", N_("Ship without Shipment Integration"), [S.PACKED], S.SHIPPED, ALL
     ),
     DefaultTransition(
-        "SHIPMENT_ORDER", "Shipment Order", [S.PACKED, S.WAITING_CARGO_LABEL], S.WAITING_CARGO_LABEL, ALL
+        "SHIPMENT_ORDER", N_("Shipment Order"), [S.PACKED, S.WAITING_CARGO_LABEL], S.WAITING_CARGO_LABEL, ALL
     ),
-    DefaultTransition("UPDATE_SHIPMENT_LABEL", "Shipping Label Received", [S.WAITING_CARGO_LABEL], S.PACKED, OFFICE),
     DefaultTransition(
-        "UPDATE_SHIPMENT_LABEL", "Update Shipping Label", [S.PACKED, S.SHIPPED], None, OFFICE, same_state=True
+        "UPDATE_SHIPMENT_LABEL", N_("Shipping Label Received"), [S.WAITING_CARGO_LABEL], S.PACKED, OFFICE
+    ),
+    DefaultTransition(
+        "UPDATE_SHIPMENT_LABEL", N_("Update Shipping Label"), [S.PACKED, S.SHIPPED], None, OFFICE, same_state=True
     ),
     # Seed 003: run from the store screens. One transition per outcome, so each names where it leads.
-    DefaultTransition("UPDATE_SHIPMENT_STATUS", "Delivered", DELIVERY_UNDER_WAY, S.DELIVERED, ALL),
+    DefaultTransition("UPDATE_SHIPMENT_STATUS", N_("Delivered"), DELIVERY_UNDER_WAY, S.DELIVERED, ALL),
     DefaultTransition(
-        "UPDATE_SHIPMENT_STATUS", "Delivery Attempted", [S.SHIPPED, S.DELIVERY_FAILED], S.ATTEMPTED_DELIVERY, ALL
+        "UPDATE_SHIPMENT_STATUS", N_("Delivery Attempted"), [S.SHIPPED, S.DELIVERY_FAILED], S.ATTEMPTED_DELIVERY, ALL
     ),
     DefaultTransition(
-        "UPDATE_SHIPMENT_STATUS", "Delivery Failed", [S.SHIPPED, S.ATTEMPTED_DELIVERY], S.DELIVERY_FAILED, ALL
+        "UPDATE_SHIPMENT_STATUS", N_("Delivery Failed"), [S.SHIPPED, S.ATTEMPTED_DELIVERY], S.DELIVERY_FAILED, ALL
     ),
-    DefaultTransition("READY_FOR_PICKUP", "Ready for Pickup", [S.PACKED], S.READY_FOR_PICKUP, ALL),
-    DefaultTransition("SELF_SERVICE_DELIVERY", "Handed to the Customer", [S.READY_FOR_PICKUP], S.DELIVERED, ALL),
-    DefaultTransition("REQUEST_CANCELLATION", "Request Cancellation", CANCELLABLE, S.CANCELLATION_WAITING, OFFICE),
-    DefaultTransition("CONFIRM_CANCELLATION", "Confirm Cancellation", [S.CANCELLATION_WAITING], S.CANCELLED, ALL),
-    DefaultTransition("REJECT_CANCELLATION", "Reject Cancellation", [S.CANCELLATION_WAITING], None, ALL),
+    DefaultTransition("READY_FOR_PICKUP", N_("Ready for Pickup"), [S.PACKED], S.READY_FOR_PICKUP, ALL),
+    DefaultTransition("SELF_SERVICE_DELIVERY", N_("Handed to the Customer"), [S.READY_FOR_PICKUP], S.DELIVERED, ALL),
+    DefaultTransition("REQUEST_CANCELLATION", N_("Request Cancellation"), CANCELLABLE, S.CANCELLATION_WAITING, OFFICE),
+    DefaultTransition("CONFIRM_CANCELLATION", N_("Confirm Cancellation"), [S.CANCELLATION_WAITING], S.CANCELLED, ALL),
+    DefaultTransition("REJECT_CANCELLATION", N_("Reject Cancellation"), [S.CANCELLATION_WAITING], None, ALL),
     # Nothing is held anywhere for a package waiting for stock: it is cancelled without asking the store.
-    DefaultTransition("CANCEL_PACKAGE", "Cancel", WAITING_FOR_STOCK, S.CANCELLED, OFFICE),
+    DefaultTransition("CANCEL_PACKAGE", N_("Cancel"), WAITING_FOR_STOCK, S.CANCELLED, OFFICE),
     DefaultTransition(
         "UPDATE_SHIPMENT_INFO",
-        "Update Shipment Info",
+        N_("Update Shipment Info"),
         [S.PACKED, S.SHIPPED, S.DELIVERED, S.ATTEMPTED_DELIVERY],
         None,
         OFFICE,
@@ -134,15 +145,15 @@ DEFAULT_TRANSITIONS = [
     ),
     DefaultTransition(
         "MANUAL_PLANNING",
-        "Manual Planning",
+        N_("Manual Planning"),
         [S.WAITING, S.PREPARING, S.NEEDS_RESCHEDULING, S.OUT_OF_STOCK, S.WRONG_PRODUCT],
         S.CANCELLED,
         OFFICE,
     ),
-    DefaultTransition("UPDATE_INVOICE", "Invoice Issued", [S.WAITING_INVOICE], S.PACKED, OFFICE),
+    DefaultTransition("UPDATE_INVOICE", N_("Invoice Issued"), [S.WAITING_INVOICE], S.PACKED, OFFICE),
     DefaultTransition(
         "UPDATE_INVOICE",
-        "Update Invoice",
+        N_("Update Invoice"),
         [
             S.PACKED,
             S.READY_FOR_PICKUP,
@@ -161,21 +172,27 @@ DEFAULT_TRANSITIONS = [
 # without a visibility, every kind of caller. TRANSFER_ITEMS_NOT_FOUND keeps the transfer waiting when some of
 # its items remain (it goes out of stock when every item is listed); TRANSFER_CANCEL is the office's (DESIGN §4).
 DEFAULT_TRANSFER_TRANSITIONS = [
-    ("TRANSFER_READY_FOR_DISPATCH", "Ready for Dispatch", [T.WAITING], T.READY_TO_SHIPMENT, "source"),
-    ("TRANSFER_DISPATCH", "Dispatch", [T.WAITING, T.READY_TO_SHIPMENT], T.IN_TRANSIT, "source"),
-    ("TRANSFER_DELIVERED", "Delivered", [T.IN_TRANSIT], T.TRANSFERRED, "destination"),
-    ("TRANSFER_OUT_OF_STOCK", "Product Not Found", [T.WAITING], T.OUT_OF_STOCK, "source"),
-    ("TRANSFER_ORDER_ADVANCED", "Transfer Order Advanced", [T.WAITING], T.READY_TO_SHIPMENT, "source"),
-    ("TRANSFER_ITEMS_NOT_FOUND", "Product for Transfer Not Found & Wrong Product", [T.WAITING], T.WAITING, "source"),
-    ("TRANSFER_CANCEL", "Cancel Transfer", [T.WAITING, T.READY_TO_SHIPMENT], T.CANCELLED, "either", OFFICE),
+    ("TRANSFER_READY_FOR_DISPATCH", N_("Ready for Dispatch"), [T.WAITING], T.READY_TO_SHIPMENT, "source"),
+    ("TRANSFER_DISPATCH", N_("Dispatch"), [T.WAITING, T.READY_TO_SHIPMENT], T.IN_TRANSIT, "source"),
+    ("TRANSFER_DELIVERED", N_("Delivered"), [T.IN_TRANSIT], T.TRANSFERRED, "destination"),
+    ("TRANSFER_OUT_OF_STOCK", N_("Product Not Found"), [T.WAITING], T.OUT_OF_STOCK, "source"),
+    ("TRANSFER_ORDER_ADVANCED", N_("Transfer Order Advanced"), [T.WAITING], T.READY_TO_SHIPMENT, "source"),
+    (
+        "TRANSFER_ITEMS_NOT_FOUND",
+        N_("Product for Transfer Not Found & Wrong Product"),
+        [T.WAITING],
+        T.WAITING,
+        "source",
+    ),
+    ("TRANSFER_CANCEL", N_("Cancel Transfer"), [T.WAITING, T.READY_TO_SHIPMENT], T.CANCELLED, "either", OFFICE),
 ]
 
 DEFAULT_DENIAL_REASONS = [
-    ("Product not found on the shelf", 10),
-    ("Product damaged or defective", 20),
-    ("Wrong product in stock", 30),
-    ("Not enough staff to prepare", 40),
-    ("Store closed", 50),
+    (N_("Product not found on the shelf"), 10),
+    (N_("Product damaged or defective"), 20),
+    (N_("Wrong product in stock"), 30),
+    (N_("Not enough staff to prepare"), 40),
+    (N_("Store closed"), 50),
 ]
 
 DEFAULT_CARGO_COMPANIES = [

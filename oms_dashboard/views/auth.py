@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, render_template, request, url_for
+from flask import Blueprint, flash, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length
 
 from ..actors import Actor
 from ..errors import AppError
+from ..i18n import SESSION_KEY
 from ..services.accounts import end_sessions
 from ..services.authentication import authenticate
 from .htmx import redirect_to
@@ -92,9 +93,13 @@ def login():
 def logout():
     form = LogoutForm()
     if request.method == "POST" and form.validate_on_submit():
+        language = None
         if current_user.is_authenticated:
+            language = current_user.locale
             end_sessions(user_id=current_user.id)  # copies of this user's cookies stop working too
         logout_user()
+        if language:
+            session[SESSION_KEY] = language  # the sign-in page keeps speaking the user's language
         flash("You are signed out.", "success")
         return redirect_to(url_for("auth.login"))
     if not current_user.is_authenticated:

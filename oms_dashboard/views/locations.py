@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, request, url_for
 from markupsafe import Markup, escape
 
+from ..i18n import show_times_in
 from ..selectors.locations import CARD_STATUSES, CardSort, cards_version, location_cards, location_counts
 from ..states import PackageStatus
 from .auth import current_actor, require_login
@@ -86,6 +87,7 @@ def movements():
 @locations_blueprint.get("/locations/<id:location_id>")
 def detail(location_id: int):
     counts = location_counts(location_id=location_id, actor=current_actor())
+    show_times_in(counts.location)
     return render(
         "locations/detail.html",
         "locations/_status_counts.html",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, request, url_for
 
 from ..errors import AppError
+from ..i18n import show_times_in
 from ..models import Transition
 from ..selectors.locations import visible_location
 from ..selectors.package_pages import (
@@ -102,6 +103,7 @@ def render_package_page(
     if action is not None and form is None and (needs_form(action.command) or needs_confirmation(action.command)):
         form = build_form(action.command, package=detail.package)
     buttons = [transition for name in MAIN_BUTTONS if (transition := detail.command(name))]
+    show_times_in(detail.package.stock_location)
     return render(
         "packages/detail.html",
         "packages/_package.html",

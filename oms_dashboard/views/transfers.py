@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, request, url_for
+from flask_login import current_user
 
 from ..errors import AppError
+from ..i18n import show_times_in
 from ..models import TransferOrder, TransferTransition
 from ..selectors.locations import visible_location
 from ..selectors.transfers import (
@@ -91,6 +93,9 @@ def _render_detail(
     actor = current_actor()
     transfer = get_transfer(transfer_id=transfer_id, actor=actor, hide_other_locations=True)
     commands = transfer_commands([transfer], actor)[transfer.id]
+    # A store sees the times in its own zone; the office in the zone of the location sending.
+    mine = [location for location in (transfer.source, transfer.destination) if location in current_user.locations]
+    show_times_in(mine[0] if mine else transfer.source)
     if action is not None and form is None and (needs_form(action.command) or needs_confirmation(action.command)):
         form = build_form(action.command, transfer=transfer)
     return render(
