@@ -35,6 +35,8 @@ def N_(message: str) -> str:  # noqa: N802  (the name pybabel looks for)
 
 
 def select_locale() -> str:
+    if not has_request_context():  # the CLI and the worker: messages stay English, like the API's
+        return DEFAULT_LANGUAGE
     if request.blueprint and request.blueprint.startswith("api"):
         return DEFAULT_LANGUAGE
     chosen = getattr(current_user, "locale", None) if current_user.is_authenticated else None
