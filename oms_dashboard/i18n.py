@@ -89,6 +89,7 @@ def display_zone_name() -> str:
     return current_app.config["TIMEZONE"]
 
 
+@lru_cache(maxsize=256)
 def zone_label(name: str, language: str) -> str:
     """How a page names a zone: its city ("Istanbul", "İstanbul"), else the zone's own name."""
     if name == "UTC":

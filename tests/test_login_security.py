@@ -192,6 +192,7 @@ def test_behind_a_trusted_proxy_the_forwarded_client_address_is_throttled(app, s
         ("OMS_LOGIN_WINDOW_MINUTES", "-5"),
         ("OMS_TRUSTED_PROXIES", "1.5"),
         ("SESSION_COOKIE_SECURE", "ture"),
+        ("OMS_TIMEZONE", "Mars/Olympus"),
     ],
 )
 def test_an_invalid_setting_stops_start_up_naming_the_variable(monkeypatch, tmp_path, variable, value):
