@@ -27,7 +27,6 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("stock_locations") as batch:
-        batch.drop_column("timezone")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("locale")
+    # Plain DROP COLUMN (SQLite 3.35+ has it too): a batch copy of `stock_locations` would fail its foreign keys.
+    op.execute("ALTER TABLE stock_locations DROP COLUMN timezone")
+    op.execute("ALTER TABLE users DROP COLUMN locale")
