@@ -3,7 +3,8 @@
 The text is set in DejaVu Sans, bundled under `static/fonts/`: ReportLab's built-in fonts cover
 Latin-1 only and cannot draw ş, ğ, ı or İ. Barcodes are ReportLab's own Code 128, scaled down to the
 width they have (never up past a thermal printer's comfortable module), with 10-module quiet zones.
-Every text is cut to the lines its box has, with an ellipsis, so nothing runs off a page.
+Every text is cut to the lines its box has, with an ellipsis, so nothing runs off a page. The words are in
+the request's language (English outside a request).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from io import BytesIO
 from xml.sax.saxutils import escape
 
+from flask_babel import gettext, ngettext
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -23,6 +25,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from .config import PROJECT_ROOT
+from .i18n import current_language
 from .models import Package
 from .selectors.documents import LabelContent
 from .states import PackageStatus
@@ -40,6 +43,13 @@ def _register_fonts() -> None:
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont(FONT, str(FONT_DIR / "DejaVuSans.ttf")))
         pdfmetrics.registerFont(TTFont(BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
+
+
+def upper(text: str) -> str:
+    """Capitals in the page's language: a Turkish "i" is "İ" and "ı" is "I" ("Kimden" → "KİMDEN")."""
+    if current_language() == "tr":
+        text = text.replace("i", "İ").replace("ı", "I")
+    return text.upper()
 
 
 def _is_code128_text(text: str) -> bool:
@@ -119,7 +129,7 @@ class _LabelPainter:
                 self.canvas.drawString(self.left, self.y + size * gap, line)
 
     def caption(self, text: str) -> None:
-        self.text(text.upper(), size=6.5, bold=True)
+        self.text(upper(text), size=6.5, bold=True)
 
     def rule(self, space: float = 1.5 * mm) -> None:
         self.y -= space
@@ -138,7 +148,7 @@ class _LabelPainter:
         if drawing is None:
             self.canvas.setFont(FONT, 7)
             self.canvas.drawCentredString(
-                self.left + self.width / 2, self.y + height / 2, "(no barcode: not Code 128 text)"
+                self.left + self.width / 2, self.y + height / 2, gettext("(no barcode: not Code 128 text)")
             )
             return
         drawing.drawOn(self.canvas, self.left + (self.width - drawing.width) / 2, self.y)
@@ -148,44 +158,59 @@ def _draw_label(canvas: Canvas, label: LabelContent) -> None:
     paint = _LabelPainter(canvas)
     # Carrier and piece count (the count sits in a box at the right of the carrier's name).
     count_box = 24 * mm
-    paint.text(label.carrier or "No cargo company yet", size=14, bold=True, width=paint.width - count_box - 2 * mm)
+    paint.text(
+        label.carrier or gettext("No cargo company yet"), size=14, bold=True, width=paint.width - count_box - 2 * mm
+    )
     canvas.setFont(FONT, 6.5)
-    canvas.drawRightString(paint.left + paint.width, LABEL_SIZE[1] - LABEL_MARGIN - 7, "PIECES")
+    canvas.drawRightString(paint.left + paint.width, LABEL_SIZE[1] - LABEL_MARGIN - 7, upper(gettext("Pieces")))
     canvas.setFont(BOLD, 14)
     canvas.drawRightString(paint.left + paint.width, LABEL_SIZE[1] - LABEL_MARGIN - 22, str(label.pieces))
     paint.move_to(LABEL_MARGIN + 10 * mm)
     paint.rule()
 
-    paint.caption("From")
+    paint.caption(gettext("From"))
     paint.text(label.sender.name, size=9, bold=True, max_lines=2)
     paint.text(" ".join(filter(None, (label.sender.address, label.sender.city))), size=8, max_lines=2)
     if label.sender.phone:
-        paint.text(f"Tel: {label.sender.phone}", size=8)
+        paint.text(gettext("Tel: %(phone)s", phone=label.sender.phone), size=8)
     paint.move_to(LABEL_MARGIN + 31 * mm)
     paint.rule()
 
-    paint.caption("To")
+    paint.caption(gettext("To"))
     paint.text(label.recipient.name or "—", size=12, bold=True, max_lines=2)
     paint.text(label.recipient.address, size=9, max_lines=4)
     paint.text(label.recipient.city, size=10, bold=True)
     if label.recipient.phone:
-        paint.text(f"Tel: {label.recipient.phone}", size=9)
+        paint.text(gettext("Tel: %(phone)s", phone=label.recipient.phone), size=9)
     paint.move_to(LABEL_MARGIN + 75 * mm)
     paint.rule()
 
-    paint.caption("Tracking number")
+    paint.caption(gettext("Tracking number"))
     paint.y -= 1 * mm
     paint.barcode(label.tracking_number, height=24 * mm)
     paint.text(label.tracking_number or "—", size=11, bold=True, max_lines=2, centre=True)
     paint.move_to(LABEL_MARGIN + 115 * mm)
     paint.rule()
 
-    paint.caption("Package")
+    paint.caption(gettext("Package"))
     paint.y -= 0.5 * mm
     paint.barcode(label.package_number, height=10 * mm, width=paint.width * 0.75)
-    paint.text(f"{label.package_number} · Order {label.order_number}", size=8, bold=True, max_lines=1, centre=True)
     paint.text(
-        f"{label.pieces} piece{'' if label.pieces == 1 else 's'} · label v{label.version}", size=6.5, centre=True
+        gettext("%(package)s · Order %(order)s", package=label.package_number, order=label.order_number),
+        size=8,
+        bold=True,
+        max_lines=1,
+        centre=True,
+    )
+    paint.text(
+        ngettext(
+            "%(num)d piece · label v%(version)s",
+            "%(num)d pieces · label v%(version)s",
+            label.pieces,
+            version=label.version,
+        ),
+        size=6.5,
+        centre=True,
     )
 
 
@@ -249,8 +274,10 @@ def _document_story(package: Package, styles: dict[str, ParagraphStyle], width: 
         [
             [
                 [
-                    _para("Package Document", styles["title"]),
-                    _para(f"Order {order.number} · {order.channel or '—'}", styles["body"]),
+                    _para(gettext("Package Document"), styles["title"]),
+                    _para(
+                        f"{gettext('Order %(number)s', number=order.number)} · {order.channel or '—'}", styles["body"]
+                    ),
                 ],
                 _Barcode(package.number, width=75 * mm, height=16 * mm, style=styles["number"]),
             ]
@@ -269,7 +296,7 @@ def _document_story(package: Package, styles: dict[str, ParagraphStyle], width: 
     address = order.shipping_address
     parties = Table(
         [
-            [_para("FROM", styles["caption"]), _para("TO", styles["caption"])],
+            [_para(upper(gettext("From")), styles["caption"]), _para(upper(gettext("To")), styles["caption"])],
             [
                 _para(f"{location.name}\n{location.city}", styles["body"]),
                 _para(
@@ -291,7 +318,7 @@ def _document_story(package: Package, styles: dict[str, ParagraphStyle], width: 
         colWidths=[width / 2, width / 2],
     )
     parties.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
-    rows = [[_para(text, styles["head"]) for text in ("#", "SKU", "Product", "Barcode")]]
+    rows = [[_para(text, styles["head"]) for text in ("#", gettext("SKU"), gettext("Product"), gettext("Barcode"))]]
     for number, item in enumerate(items, start=1):
         product = item.product
         rows.append(
@@ -309,7 +336,12 @@ def _document_story(package: Package, styles: dict[str, ParagraphStyle], width: 
             ]
         )
     )
-    total = f"{len(items)} item{'' if len(items) == 1 else 's'} · Status: {PackageStatus(package.status).label}"
+    total = ngettext(
+        "%(num)d item · Status: %(status)s",
+        "%(num)d items · Status: %(status)s",
+        len(items),
+        status=gettext(PackageStatus(package.status).label),
+    )
     return [head, Spacer(1, 6 * mm), parties, Spacer(1, 6 * mm), table, Spacer(1, 4 * mm), _para(total, styles["head"])]
 
 

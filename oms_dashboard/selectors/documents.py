@@ -6,16 +6,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..actors import Actor
 from ..errors import AppError
 from ..extensions import db
+from ..i18n import N_
 from ..models import Package, PackageItem, Shipment
 from ..text import address_line, as_text, field_text, person_name
 
-NO_LABEL_MESSAGE = "This package has no shipping label yet: it gets one when it is packed."
+NO_LABEL_MESSAGE = N_("This package has no shipping label yet: it gets one when it is packed.")
 
 
 @dataclass(frozen=True)
@@ -90,10 +92,10 @@ def printable_packages(*, package_ids: Sequence[int], actor: Actor, needs_label:
     for package_id in package_ids:
         package = found.get(package_id)
         if package is None or not actor.may_access(package.stock_location_id):
-            skipped.append(SkippedPackage(package_id, None, "not found, or not at your location"))
+            skipped.append(SkippedPackage(package_id, None, gettext("not found, or not at your location")))
         elif needs_label and not has_label(package):
             skipped.append(
-                SkippedPackage(package_id, package.number, "no shipping label yet (it gets one when packed)")
+                SkippedPackage(package_id, package.number, gettext("no shipping label yet (it gets one when packed)"))
             )
         else:
             packages.append(package)

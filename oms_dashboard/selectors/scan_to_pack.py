@@ -11,8 +11,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from flask_babel import gettext
+
 from ..actors import Actor
 from ..errors import AppError
+from ..i18n import N_
 from ..models import PackageItem
 from .package_pages import PackageDetail, package_detail, package_id_by_number
 from .transitions import TransitionValues
@@ -92,25 +95,28 @@ def progress_of(detail: PackageDetail, scanned: list[str], code: str | None = No
     so_far = Counter(scanned)
     if so_far - expected:
         # Not from this panel (edited), or the package changed since: the list cannot be trusted.
-        raise AppError.field("scanned", "These codes are not the items of this package; start scanning again.")
+        raise AppError.field("scanned", N_("These codes are not the items of this package; start scanning again."))
     progress = ScanProgress(lines=[], scanned=list(scanned), packing=packing_command(detail), last_code=code)
     names = {item_key(item): f"{item.product.name} ({item.product.sku})" for item in items}
+    # The messages below are shown on the package page, in its language.
     if code:
         key = _matching_keys(items, code)
         if progress.packing is None:
-            progress.refusal = "This package cannot be packed now, so nothing is scanned."
+            progress.refusal = gettext("This package cannot be packed now, so nothing is scanned.")
         elif key is None and code.casefold() == detail.package.number.casefold():
-            progress.refusal = f"{code} is this package's own number: scan its products."
+            progress.refusal = gettext("%(code)s is this package's own number: scan its products.", code=code)
         elif key is None:
-            progress.refusal = f"{code} is not in this package. Put it aside."
+            progress.refusal = gettext("%(code)s is not in this package. Put it aside.", code=code)
         elif so_far[key] >= expected[key]:
             units = expected[key]
-            progress.refusal = (
-                f"{names[key]} is already scanned: the package holds {units} of it. Put the extra one aside."
+            progress.refusal = gettext(
+                "%(product)s is already scanned: the package holds %(units)s of it. Put the extra one aside.",
+                product=names[key],
+                units=units,
             )
         else:
             progress.scanned.append(key)
-            progress.accepted = f"{names[key]} scanned."
+            progress.accepted = gettext("%(product)s scanned.", product=names[key])
     left = Counter(progress.scanned)
     for item in items:
         key = item_key(item)

@@ -11,11 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, render_template, url_for
+from flask_babel import gettext, ngettext
 
 from ..barcodes import code128_svg
+from ..i18n import N_
 from ..selectors.package_pages import PackageListPage
 from ..selectors.picklist import PickedPackage, chosen_packages, pick_list
-from ..services.bulk_commands import run_bulk_command
+from ..services.bulk_commands import BulkRun, Outcome, run_bulk_command
 from ..states import PackageStatus
 from .auth import current_actor, require_login
 from .bulk_forms import BulkChoice, BulkForm, bulk_choices, bulk_form, chosen_command, pick_list_query
@@ -27,8 +29,24 @@ bulk_blueprint.before_request(require_login)
 
 # Where the toolbar's read-only buttons lead, with the ticked ids.
 READ_PAGES = {"labels": "documents.labels", "documents": "documents.documents", "picklist": "bulk.picklist"}
-READ_PAGE_LABELS = [("labels", "Print labels"), ("documents", "Print documents"), ("picklist", "Pick list")]
-NOTHING_TICKED = "Tick the packages first."
+READ_PAGE_LABELS = [("labels", N_("Print labels")), ("documents", N_("Print documents")), ("picklist", N_("Pick list"))]
+NOTHING_TICKED = N_("Tick the packages first.")
+# The summary of a run ("3 packed, 1 refused, 1 not found"), by the service's word for what was done.
+DONE_PHRASES = {
+    "started": N_("%(count)s started"),
+    "ready for packaging": N_("%(count)s ready for packaging"),
+    "packed": N_("%(count)s packed"),
+    "ready for pickup": N_("%(count)s ready for pickup"),
+    "shipped": N_("%(count)s shipped"),
+    "delivery attempted": N_("%(count)s delivery attempted"),
+    "delivery failed": N_("%(count)s delivery failed"),
+    "delivered": N_("%(count)s delivered"),
+    "blocked": N_("%(count)s blocked"),
+    "cancelled": N_("%(count)s cancelled"),
+    "packed for refund": N_("%(count)s packed for refund"),
+    "rescheduled": N_("%(count)s rescheduled"),
+    "done": N_("%(count)s done"),
+}
 
 
 @dataclass(frozen=True)
@@ -47,7 +65,7 @@ def bulk():
     if form.action == "select_all":
         return _list_again(form, select_all=True)
     if not ids:
-        return _list_again(form, error=NOTHING_TICKED, http_status=400)
+        return _list_again(form, error=gettext(NOTHING_TICKED), http_status=400)
     if form.action in READ_PAGES:
         return redirect_to(url_for(READ_PAGES[form.action], ids=ids))
     choice = chosen_command(form.command, actor.visibility)
@@ -89,4 +107,27 @@ def bulk_toolbar(listing: PackageListPage, status: PackageStatus | None) -> Bulk
     and the pages to open with the ticked packages."""
     statuses = [status.value] if status is not None else {row.status for row in listing.rows}
     choices = bulk_choices(statuses=statuses, visibility=current_actor().visibility)
-    return BulkToolbar(choices=choices, read_pages=READ_PAGE_LABELS)
+    return BulkToolbar(choices=choices, read_pages=[(action, gettext(label)) for action, label in READ_PAGE_LABELS])
+
+
+@bulk_blueprint.app_template_global()
+def bulk_summary(result: BulkRun) -> str:
+    """ "3 packed, 1 refused, 1 not found" in the page's language: the parts that happened, in that order."""
+    done = DONE_PHRASES.get(result.done_word)
+    parts = [
+        (result.count(Outcome.DONE), done or "%(count)s " + result.done_word),
+        (result.count(Outcome.REFUSED), N_("%(count)s refused")),
+        (result.count(Outcome.NOT_FOUND), N_("%(count)s not found")),
+    ]
+    return ", ".join(gettext(phrase, count=count) for count, phrase in parts if count) or gettext("Nothing to do")
+
+
+@bulk_blueprint.app_template_global()
+def picklist_summary(units: int, products: int, packages: int) -> str:
+    """ "5 units of 2 products for 3 packages" """
+    return gettext(
+        "%(units)s of %(products)s for %(packages)s",
+        units=ngettext("%(num)d unit", "%(num)d units", units),
+        products=ngettext("%(num)d product", "%(num)d products", products),
+        packages=ngettext("%(num)d package", "%(num)d packages", packages),
+    )

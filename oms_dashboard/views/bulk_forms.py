@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from flask import request
+from flask_babel import gettext
 from pydantic import ConfigDict, Field, StringConstraints
 
 from ..errors import AppError
+from ..i18n import N_
 from ..selectors.transitions import commands_by_state
 from ..states import PackageStatus, Visibility
 from ..validation import QueryId, parse
@@ -77,7 +79,8 @@ def bulk_choices(*, statuses: Iterable[int], visibility: Visibility | None) -> l
     for row in rows:
         if needs_form(row.command):
             continue
-        choice = BulkChoice(row.command, row.destination_state, row.label)
+        # The label in the page's language: the toolbar, the confirmation and the result show it.
+        choice = BulkChoice(row.command, row.destination_state, gettext(row.label))
         choices.setdefault(choice.key, choice)
     return list(choices.values())
 
@@ -86,7 +89,7 @@ def chosen_command(key: str | None, visibility: Visibility | None) -> BulkChoice
     """The toolbar's choice named by `key`, or a 400 naming `command`."""
     choices = {choice.key: choice for choice in bulk_choices(statuses=list(PackageStatus), visibility=visibility)}
     if not key:
-        raise AppError.field("command", "Choose an action.")
+        raise AppError.field("command", N_("Choose an action."))
     if key not in choices:
-        raise AppError.field("command", "Not an action you can run on several packages.")
+        raise AppError.field("command", N_("Not an action you can run on several packages."))
     return choices[key]

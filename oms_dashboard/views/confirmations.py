@@ -9,32 +9,46 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-UNDONE = "This cannot be undone."
+from flask_babel import gettext
+from markupsafe import Markup, escape
+
+from ..i18n import N_
+
+UNDONE = N_("This cannot be undone.")
 
 
 @dataclass(frozen=True)
 class Confirmation:
-    question: str  # "{subject}" becomes "package 1001P1" or "transfer 1001P1T1"
-    consequence: str = UNDONE
+    # Both in the page's language where shown. "%(subject)s" becomes "package 1001P1" or "transfer 1001P1T1",
+    # as the template words it (translated there too).
+    question: str
+    consequence_text: str = UNDONE
 
-    def ask(self, subject: str) -> str:
-        return self.question.format(subject=subject)
+    def ask(self, subject: str) -> Markup:
+        """The question about `subject` (escaped unless it is Markup already, as a template's `_()` gives it)."""
+        return Markup(escape(gettext(self.question))) % {"subject": subject}
+
+    @property
+    def consequence(self) -> str:
+        return gettext(self.consequence_text)
 
 
 # Package commands (services/install.py DEFAULT_TRANSITIONS) and transfer commands (DEFAULT_TRANSFER_TRANSITIONS);
 # their names never overlap.
 IRREVERSIBLE: dict[str, Confirmation] = {
-    "COMPLETE_PACKAGING": Confirmation("Mark {subject} as packed?"),
-    "COMPLETE_PACKAGING_WITHOUT_SHIPMENT": Confirmation("Mark {subject} as packed, without a shipment?"),
-    "SHIP": Confirmation("Ship {subject}?"),
-    "PACKED_FOR_REFUND": Confirmation("Mark {subject} as packed for refund?"),
-    "BLOCK": Confirmation("Block {subject}?", "All work on it stops until someone unblocks it."),
-    "REQUEST_CANCELLATION": Confirmation("Ask the store to cancel {subject}?"),
-    "CONFIRM_CANCELLATION": Confirmation("Cancel {subject}?"),
-    "REJECT_CANCELLATION": Confirmation("Reject the cancellation of {subject}?", "The package goes on as before."),
-    "CANCEL_PACKAGE": Confirmation("Cancel {subject}?"),
-    "TRANSFER_OUT_OF_STOCK": Confirmation("Report every item of {subject} as not found?"),
-    "TRANSFER_CANCEL": Confirmation("Cancel {subject}?"),
+    "COMPLETE_PACKAGING": Confirmation(N_("Mark %(subject)s as packed?")),
+    "COMPLETE_PACKAGING_WITHOUT_SHIPMENT": Confirmation(N_("Mark %(subject)s as packed, without a shipment?")),
+    "SHIP": Confirmation(N_("Ship %(subject)s?")),
+    "PACKED_FOR_REFUND": Confirmation(N_("Mark %(subject)s as packed for refund?")),
+    "BLOCK": Confirmation(N_("Block %(subject)s?"), N_("All work on it stops until someone unblocks it.")),
+    "REQUEST_CANCELLATION": Confirmation(N_("Ask the store to cancel %(subject)s?")),
+    "CONFIRM_CANCELLATION": Confirmation(N_("Cancel %(subject)s?")),
+    "REJECT_CANCELLATION": Confirmation(
+        N_("Reject the cancellation of %(subject)s?"), N_("The package goes on as before.")
+    ),
+    "CANCEL_PACKAGE": Confirmation(N_("Cancel %(subject)s?")),
+    "TRANSFER_OUT_OF_STOCK": Confirmation(N_("Report every item of %(subject)s as not found?")),
+    "TRANSFER_CANCEL": Confirmation(N_("Cancel %(subject)s?")),
 }
 
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 import base64
 
 from flask import Blueprint, Response, render_template
+from flask_babel import gettext
 
 from ..barcodes import code128_svg
 from ..errors import AppError
+from ..i18n import N_
 from ..models import Package
 from ..pdf_documents import documents_pdf, labels_pdf
 from ..selectors.documents import label_content, printable_package, printable_packages
@@ -52,7 +54,10 @@ def package_document(package_id: int):
 def package_document_pdf(package_id: int):
     package = printable_package(package_id=package_id, actor=current_actor(), needs_label=False)
     # The file is named by the id: a package number may hold any text.
-    return _pdf(documents_pdf([package], title=f"Package document {package.number}"), f"document-{package.id}.pdf")
+    return _pdf(
+        documents_pdf([package], title=gettext("Package document %(number)s", number=package.number)),
+        f"document-{package.id}.pdf",
+    )
 
 
 @documents_blueprint.get("/<id:package_id>/label")
@@ -67,7 +72,8 @@ def shipping_label(package_id: int):
 def shipping_label_pdf(package_id: int):
     package = printable_package(package_id=package_id, actor=current_actor(), needs_label=True)
     return _pdf(
-        labels_pdf([label_content(package)], title=f"Shipping label {package.number}"), f"label-{package.id}.pdf"
+        labels_pdf([label_content(package)], title=gettext("Shipping label %(number)s", number=package.number)),
+        f"label-{package.id}.pdf",
     )
 
 
@@ -77,7 +83,7 @@ def carrier_label(package_id: int):
     package = get_package(package_id=package_id, actor=current_actor(), hide_other_locations=True)
     shipment = package.shipment
     if shipment is None or not shipment.label_document:
-        raise AppError(404, {"detail": "The carrier has sent no label document for this package."})
+        raise AppError(404, {"detail": N_("The carrier has sent no label document for this package.")})
     is_pdf = shipment.label_format == "pdf"
     response = Response(
         base64.b64decode(shipment.label_document), mimetype="application/pdf" if is_pdf else "application/octet-stream"
@@ -109,8 +115,8 @@ def labels_pdf_download():
     query = print_batch_query()
     batch = printable_packages(package_ids=query.package_ids, actor=current_actor(), needs_label=True)
     if not batch.packages:
-        raise AppError(404, {"detail": "None of these packages has a shipping label you may print."})
-    content = labels_pdf([label_content(package) for package in batch.packages], title="Shipping labels")
+        raise AppError(404, {"detail": N_("None of these packages has a shipping label you may print.")})
+    content = labels_pdf([label_content(package) for package in batch.packages], title=gettext("Shipping labels"))
     return _pdf(content, f"labels-{len(batch.packages)}-packages.pdf")
 
 
@@ -131,6 +137,6 @@ def documents_pdf_download():
     query = print_batch_query()
     batch = printable_packages(package_ids=query.package_ids, actor=current_actor(), needs_label=False)
     if not batch.packages:
-        raise AppError(404, {"detail": "None of these packages is one you may print."})
-    content = documents_pdf(batch.packages, title="Package documents")
+        raise AppError(404, {"detail": N_("None of these packages is one you may print.")})
+    content = documents_pdf(batch.packages, title=gettext("Package documents"))
     return _pdf(content, f"documents-{len(batch.packages)}-packages.pdf")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -22,6 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, Length, Optional, Regexp
 
+from ..i18n import N_
 from ..models import Package
 from ..selectors.manual_planning import stock_for_manual_planning
 from ..selectors.package_pages import active_cargo_companies, active_denial_reasons
@@ -45,14 +48,19 @@ class CommandForm(FlaskForm):
 def missing_items_field() -> MultiCheckboxField:
     """The items a person reports not found or wrong (packages and transfers alike)."""
     return MultiCheckboxField(
-        "Items not found or wrong", coerce=int, validators=[DataRequired("Tick the items that are missing or wrong.")]
+        _l("Items not found or wrong"),
+        coerce=int,
+        validators=[DataRequired(_l("Tick the items that are missing or wrong."))],
     )
 
 
 def missing_reason_field() -> RadioField:
     return RadioField(
-        "What is wrong with them",
-        choices=[SelectChoice("not_found", "Not found"), SelectChoice("wrong_product", "Wrong or defective product")],
+        _l("What is wrong with them"),
+        choices=[
+            SelectChoice("not_found", _l("Not found")),
+            SelectChoice("wrong_product", _l("Wrong or defective product")),
+        ],
         default="not_found",
     )
 
@@ -68,22 +76,22 @@ def missing_parameters(items_key: str, form: Any) -> dict[str, Any]:
 class OutOfStockForm(CommandForm):
     package_items = missing_items_field()
     reason = missing_reason_field()
-    denial_reason = SelectField("Reason", coerce=int, validators=[Optional()])
+    denial_reason = SelectField(_l("Reason"), coerce=int, validators=[Optional()])
 
     def input_parameters(self) -> dict[str, Any]:
         return missing_parameters("package_items", self)
 
 
 class RefuseForm(CommandForm):
-    denial_reason = SelectField("Reason", coerce=int, validators=[DataRequired("Pick a reason.")])
+    denial_reason = SelectField(_l("Reason"), coerce=int, validators=[DataRequired(_l("Pick a reason."))])
 
     def input_parameters(self) -> dict[str, Any]:
         return {"denial_reason": self.denial_reason.data}
 
 
 class ShipAdvancedForm(CommandForm):
-    cargo_company = SelectField("Cargo company", coerce=int, validators=[DataRequired("Pick a cargo company.")])
-    tracking_number = StringField("Tracking number", validators=[DataRequired(), Length(max=128)])
+    cargo_company = SelectField(_l("Cargo company"), coerce=int, validators=[DataRequired(_l("Pick a cargo company."))])
+    tracking_number = StringField(_l("Tracking number"), validators=[DataRequired(), Length(max=128)])
 
     def input_parameters(self) -> dict[str, Any]:
         return {"cargo_company": self.cargo_company.data, "tracking_number": self.tracking_number.data.strip()}
@@ -91,7 +99,7 @@ class ShipAdvancedForm(CommandForm):
 
 class BarcodePackingForm(CommandForm):
     barcodes = TextAreaField(
-        "Scanned barcodes, one per line", validators=[DataRequired("Scan the items of the package.")]
+        _l("Scanned barcodes, one per line"), validators=[DataRequired(_l("Scan the items of the package."))]
     )
 
     def input_parameters(self) -> dict[str, Any]:
@@ -99,9 +107,9 @@ class BarcodePackingForm(CommandForm):
 
 
 class ShipmentInfoForm(CommandForm):
-    no_cargo_company = "Keep the current one"
-    cargo_company = SelectField("Cargo company", coerce=int, validators=[Optional()])
-    tracking_number = StringField("Tracking number", validators=[Optional(), Length(max=128)])
+    no_cargo_company = N_("Keep the current one")
+    cargo_company = SelectField(_l("Cargo company"), coerce=int, validators=[Optional()])
+    tracking_number = StringField(_l("Tracking number"), validators=[Optional(), Length(max=128)])
 
     def input_parameters(self) -> dict[str, Any]:
         parameters: dict[str, Any] = {}
@@ -113,9 +121,9 @@ class ShipmentInfoForm(CommandForm):
 
 
 class InvoiceForm(CommandForm):
-    invoice_number = StringField("Invoice number", validators=[DataRequired(), Length(max=64)])
-    invoice_date = DateField("Invoice date", validators=[Optional()])
-    invoice_url = StringField("Invoice URL", validators=[Optional(), URL(), Length(max=512)])
+    invoice_number = StringField(_l("Invoice number"), validators=[DataRequired(), Length(max=64)])
+    invoice_date = DateField(_l("Invoice date"), validators=[Optional()])
+    invoice_url = StringField(_l("Invoice URL"), validators=[Optional(), URL(), Length(max=512)])
 
     def input_parameters(self) -> dict[str, Any]:
         parameters: dict[str, Any] = {"invoice_number": self.invoice_number.data.strip()}
@@ -139,9 +147,9 @@ def _tracking_and_carrier(form: CommandForm) -> dict[str, Any]:
 class ShipWithoutIntegrationForm(CommandForm):
     """SHIP_WITHOUT_SHIPMENT_INTEGRATION: shipped by hand, with what the carrier's slip says, if anything."""
 
-    no_cargo_company = "Keep the current one"
-    tracking_number = StringField("Tracking number", validators=[Optional(), Length(max=128)])
-    cargo_company = SelectField("Cargo company", coerce=int, validators=[Optional()])
+    no_cargo_company = N_("Keep the current one")
+    tracking_number = StringField(_l("Tracking number"), validators=[Optional(), Length(max=128)])
+    cargo_company = SelectField(_l("Cargo company"), coerce=int, validators=[Optional()])
 
     def input_parameters(self) -> dict[str, Any]:
         return _tracking_and_carrier(self)
@@ -150,8 +158,8 @@ class ShipWithoutIntegrationForm(CommandForm):
 class ShipmentOrderForm(CommandForm):
     """SHIPMENT_ORDER: ask the carrier for a label; the location's default carrier unless another is picked."""
 
-    no_cargo_company = "The location's default carrier"
-    cargo_company = SelectField("Cargo company", coerce=int, validators=[Optional()])
+    no_cargo_company = N_("The location's default carrier")
+    cargo_company = SelectField(_l("Cargo company"), coerce=int, validators=[Optional()])
 
     def input_parameters(self) -> dict[str, Any]:
         return {"cargo_company": self.cargo_company.data} if self.cargo_company.data else {}
@@ -160,15 +168,15 @@ class ShipmentOrderForm(CommandForm):
 class ShipmentLabelForm(CommandForm):
     """UPDATE_SHIPMENT_LABEL from the page: the label's address and what it says (no file upload here)."""
 
-    no_cargo_company = "Keep the current one"
-    tracking_number = StringField("Tracking number", validators=[Optional(), Length(max=128)])
-    cargo_company = SelectField("Cargo company", coerce=int, validators=[Optional()])
+    no_cargo_company = N_("Keep the current one")
+    tracking_number = StringField(_l("Tracking number"), validators=[Optional(), Length(max=128)])
+    cargo_company = SelectField(_l("Cargo company"), coerce=int, validators=[Optional()])
     label_url = StringField(
-        "Label URL",
+        _l("Label URL"),
         validators=[
             Optional(),
             Length(max=512),
-            Regexp(r"^https?://\S+$", message="Give the label's http:// or https:// address."),
+            Regexp(r"^https?://\S+$", message=_l("Give the label's http:// or https:// address.")),
         ],
     )
 
@@ -182,7 +190,7 @@ class ShipmentLabelForm(CommandForm):
 class PickupForm(CommandForm):
     """SELF_SERVICE_DELIVERY: the customer collects the package, showing their pickup code if they have one."""
 
-    pickup_code = StringField("Pickup code", validators=[Optional(), Length(max=32)])
+    pickup_code = StringField(_l("Pickup code"), validators=[Optional(), Length(max=32)])
 
     def input_parameters(self) -> dict[str, Any]:
         code = (self.pickup_code.data or "").strip()
@@ -196,7 +204,7 @@ class ManualPlanningForm(CommandForm):
     with the units of that item's product available there.
     """
 
-    intro = (
+    intro = _l(
         "Pick where each item goes. Items sent to the same location become one new package there; "
         "this package is then cancelled."
     )
@@ -212,18 +220,27 @@ class ManualPlanningForm(CommandForm):
         for item in items:
             seen[item.product_id] += 1
             # Two units of one SKU get one select each: "A · Tea Glass (2 of 2)" tells them apart.
-            which = f" ({seen[item.product_id]} of {units[item.product_id]})" if units[item.product_id] > 1 else ""
-            choices = [SelectChoice("", "Pick a location…")] + [
+            which = (
+                " " + gettext("(%(n)s of %(total)s)", n=seen[item.product_id], total=units[item.product_id])
+                if units[item.product_id] > 1
+                else ""
+            )
+            choices = [SelectChoice("", gettext("Pick a location…"))] + [
                 SelectChoice(
                     location.erp_code,
-                    f"{location.name} ({location.erp_code}) · {location.units(item.product_id)} available",
+                    gettext(
+                        "%(name)s (%(code)s) · %(units)s available",
+                        name=location.name,
+                        code=location.erp_code,
+                        units=location.units(item.product_id),
+                    ),
                 )
                 for location in locations
             ]
             attributes[f"item_{item.id}"] = SelectField(
                 f"{item.product.sku} · {item.product.name}{which}",
                 choices=choices,
-                validators=[DataRequired("Pick a location for this item.")],
+                validators=[DataRequired(gettext("Pick a location for this item."))],
             )
         return type("ManualPlanningPackageForm", (cls,), attributes)(formdata=formdata)
 
@@ -271,11 +288,11 @@ def build_form(command: str, *, package: Package, formdata: Any = None) -> Comma
             SelectChoice(item.id, f"{item.product.sku} · {item.product.name}") for item in package.active_items
         ]
     if hasattr(form, "denial_reason"):
-        blank = "No reason given" if isinstance(form, OutOfStockForm) else "Pick a reason…"
+        blank = gettext("No reason given") if isinstance(form, OutOfStockForm) else gettext("Pick a reason…")
         reasons = active_denial_reasons()
         form.denial_reason.choices = [SelectChoice(0, blank)] + [SelectChoice(r.id, r.title) for r in reasons]
     if hasattr(form, "cargo_company"):
-        blank = getattr(form, "no_cargo_company", "Pick a cargo company…")
+        blank = gettext(getattr(form, "no_cargo_company", N_("Pick a cargo company…")))
         companies = active_cargo_companies()
         form.cargo_company.choices = [SelectChoice(0, blank)] + [SelectChoice(c.id, c.name) for c in companies]
     return form

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, request, url_for
+from flask_babel import gettext
 
 from ..errors import AppError
-from ..i18n import show_times_in
+from ..i18n import N_, show_times_in
 from ..models import Transition
 from ..selectors.locations import visible_location
 from ..selectors.package_pages import (
@@ -33,7 +34,7 @@ packages_blueprint.add_app_template_global(needs_confirmation)
 
 # The buttons at the top right of the detail page (seed 004), when the user may run them now.
 MAIN_BUTTONS = ["COMPLETE_PACKAGING", "SHIP", "REPACK"]
-NOT_OFFERED = "That action is not available for this package now."
+NOT_OFFERED = N_("That action is not available for this package now.")
 
 
 @packages_blueprint.get("/")
@@ -128,7 +129,7 @@ def detail(package_id: int):
     detail = package_detail(package_id=package_id, actor=current_actor())
     action_id = page_query(PackageDetailQuery).action
     action = next((t for t in detail.commands if t.id == action_id), None) if action_id else None
-    error = NOT_OFFERED if action_id and action is None else None
+    error = gettext(NOT_OFFERED) if action_id and action is None else None
     return render_package_page(detail, action=action, error=error, status=409 if error else 200)
 
 
@@ -139,10 +140,10 @@ def run_action(package_id: int, transition_id: int):
     action = next((t for t in detail.commands if t.id == transition_id), None)
     if action is None:
         # Someone else acted first, or the action was never offered here: say so, change nothing.
-        return render_package_page(detail, error=NOT_OFFERED, status=409)
+        return render_package_page(detail, error=gettext(NOT_OFFERED), status=409)
     form = build_form(action.command, package=detail.package, formdata=request.form)
     if not form.validate():
-        return render_package_page(detail, action=action, form=form, error="Check the form below.", status=422)
+        return render_package_page(detail, action=action, form=form, error=gettext("Check the form below."), status=422)
     try:
         result = run_command(
             package_id=package_id, actor=actor, transition_id=action.id, input_parameters=form.input_parameters()
@@ -167,3 +168,23 @@ def run_action(package_id: int, transition_id: int):
         return render_package_page(fresh, message=result_message(result, actor))
     flash(result_message(result, actor), "success")
     return redirect_to(url_for("packages.detail", package_id=package_id))
+
+
+# The empty list's sentence: whole sentences, so each language words them its own way.
+EMPTY_LIST = {
+    (False, False, False): N_("No packages."),
+    (True, False, False): N_("No packages in %(status)s."),
+    (False, False, True): N_("No packages with these filters."),
+    (True, False, True): N_("No packages in %(status)s with these filters."),
+    (False, True, False): N_("No packages match “%(search)s”."),
+    (True, True, False): N_("No packages in %(status)s match “%(search)s”."),
+    (False, True, True): N_("No packages match “%(search)s” with these filters."),
+    (True, True, True): N_("No packages in %(status)s match “%(search)s” with these filters."),
+}
+
+
+@packages_blueprint.app_template_global()
+def empty_list_message(status: str | None, search: str | None, filtered: object) -> str:
+    """What the package list says when nothing matches: `status` is the status's name in the page's language."""
+    message = EMPTY_LIST[(status is not None, bool(search), bool(filtered))]
+    return gettext(message, status=status or "", search=search or "")

@@ -13,6 +13,7 @@ from typing import Annotated, Literal, TypeVar
 from flask import request
 from pydantic import BaseModel, BeforeValidator, Field, ValidationInfo, field_validator
 
+from ..i18n import N_
 from ..states import PackageStatus, TransferStatus
 from ..validation import QueryId, QueryPage, parse, query_integer, text
 
@@ -28,11 +29,11 @@ def _query_date(value: object) -> object:
     # What <input type="date"> sends: 2026-12-07, nothing else (no times, no "20261207", no timestamps).
     if isinstance(value, str):
         if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-            raise ValueError("Enter a date as YYYY-MM-DD.")
+            raise ValueError(N_("Enter a date as YYYY-MM-DD."))
         try:
             return date.fromisoformat(value)
         except ValueError:
-            raise ValueError("Enter a date that exists, as YYYY-MM-DD.") from None
+            raise ValueError(N_("Enter a date that exists, as YYYY-MM-DD.")) from None
     return value
 
 
@@ -57,7 +58,7 @@ class PackageListQuery(BaseModel):
     def _not_before_the_start(cls, created_to: date | None, info: ValidationInfo) -> date | None:
         created_from = info.data.get("created_from")
         if created_to is not None and created_from is not None and created_to < created_from:
-            raise ValueError("The end date is before the start date.")
+            raise ValueError(N_("The end date is before the start date."))
         return created_to
 
 

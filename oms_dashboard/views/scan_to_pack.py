@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from flask import Blueprint, flash, render_template, request, url_for
+from flask_babel import gettext
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import AppError
+from ..i18n import N_
 from ..selectors.package_pages import PackageDetail, package_detail
 from ..selectors.scan_to_pack import ScanProgress, progress_of, scan_package
 from ..services.commands import run_command
@@ -43,7 +45,7 @@ def _scan_input(values: Any, *, with_code: bool) -> ScanInput:
     if with_code:
         data["code"] = values.get("code", "")
     if len(values.getlist("code")) > 1:
-        raise AppError.field("code", "Send one code at a time.")
+        raise AppError.field("code", N_("Send one code at a time."))
     return parse(ScanInput, data)
 
 
@@ -74,9 +76,11 @@ def pack(package_id: int):
     page = scan_package(package_id=package_id, actor=actor, scanned=inputs.scanned, code=None)
     progress = page.progress
     if progress.packing is None:
-        return render_package_page(page.detail, error="This package cannot be packed now.", status=409)
+        return render_package_page(page.detail, error=gettext("This package cannot be packed now."), status=409)
     if not progress.complete:
-        progress.refusal = f"Scan every item first: {progress.count} of {progress.total} scanned."
+        progress.refusal = gettext(
+            "Scan every item first: %(count)s of %(total)s scanned.", count=progress.count, total=progress.total
+        )
         return render_package_page(page.detail, scan=progress, status=422)
     by_scan = progress.packing.command == "CHANNEL_BASED_COMPLETE_PACKAGING"
     try:
