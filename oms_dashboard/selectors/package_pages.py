@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import String, cast, func, literal, select, union_all
 from sqlalchemy.orm import joinedload
 
 from ..actors import Actor
 from ..cache import cached
 from ..extensions import db
+from ..i18n import N_
 from ..models import (
     CargoCompany,
     DenialReason,
@@ -39,6 +41,9 @@ from .packages import (
 from .transfers import transfers_of_package
 from .transitions import commands_for, history_label, runnable
 from .webhooks import EventDelivery, package_events
+
+# How selectors/transitions.py names a creation in a history (_CREATED_LABELS), for the catalogue.
+CREATION_LABELS = (N_("Order received"), N_("Transfer created"))
 
 
 @dataclass(frozen=True)
@@ -199,8 +204,9 @@ class PackageDetail:
         return next((transition for transition in self.commands if transition.command == name), None)
 
     def label(self, entry: TransitionLog) -> str:
-        """A history row's command as people read it, from the transition cache (no query per row)."""
-        return history_label(Transition, transition_id=entry.transition_id, command=entry.command)
+        """A history row's command as people read it, from the transition cache (no query per row), in the page's
+        language (a label an installation made up is shown as written)."""
+        return gettext(history_label(Transition, transition_id=entry.transition_id, command=entry.command))
 
 
 def package_detail(*, package_id: int, actor: Actor) -> PackageDetail:

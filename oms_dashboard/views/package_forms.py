@@ -29,6 +29,9 @@ from ..models import Package
 from ..selectors.manual_planning import stock_for_manual_planning
 from ..selectors.package_pages import active_cargo_companies, active_denial_reasons
 
+# The blank choice of a cargo company select whose form names none of its own (`no_cargo_company`).
+PICK_A_CARGO_COMPANY = N_("Pick a cargo company…")
+
 
 class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
@@ -290,9 +293,9 @@ def build_form(command: str, *, package: Package, formdata: Any = None) -> Comma
     if hasattr(form, "denial_reason"):
         blank = gettext("No reason given") if isinstance(form, OutOfStockForm) else gettext("Pick a reason…")
         reasons = active_denial_reasons()
-        form.denial_reason.choices = [SelectChoice(0, blank)] + [SelectChoice(r.id, r.title) for r in reasons]
+        form.denial_reason.choices = [SelectChoice(0, blank)] + [SelectChoice(r.id, gettext(r.title)) for r in reasons]
     if hasattr(form, "cargo_company"):
-        blank = gettext(getattr(form, "no_cargo_company", N_("Pick a cargo company…")))
+        blank = gettext(getattr(form, "no_cargo_company", PICK_A_CARGO_COMPANY))
         companies = active_cargo_companies()
         form.cargo_company.choices = [SelectChoice(0, blank)] + [SelectChoice(c.id, c.name) for c in companies]
     return form
