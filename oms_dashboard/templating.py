@@ -29,10 +29,13 @@ def transfer_label(value: str) -> str:
     return gettext(TransferStatus(value).label)
 
 
-def command_label(label: str | None) -> str | None:
-    """A command's label (services/install.py marks the default ones) in the page's language; a label an
-    installation added itself is shown as written."""
-    return gettext(label) if label else label
+def translated(text: str | None) -> str | None:
+    """A text stored or defined elsewhere (a command's label, the built-in scenario's names) in the page's
+    language when the catalogue knows it; else as written (a label an installation added itself)."""
+    return gettext(text) if text else text
+
+
+command_label = translated
 
 
 def status_slug(value: int) -> str:
@@ -95,6 +98,7 @@ def register_template_helpers(app: Flask) -> None:
         who,
         role_name,
         command_label,
+        translated,
         location_type,
         location_types,
     ):
