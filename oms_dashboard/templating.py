@@ -35,7 +35,9 @@ def translated(text: str | None) -> str | None:
     return gettext(text) if text else text
 
 
-command_label = translated
+def command_label(label: str | None) -> str | None:
+    """A command's label (services/install.py marks the default ones) in the page's language."""
+    return translated(label)
 
 
 def status_slug(value: int) -> str:
