@@ -77,7 +77,7 @@ def _page(status: int, message: str, headers: dict[str, str] | None = None):
 def _language_without_database() -> str:
     """The page's language when the database may be away: the one this request already chose, else the
     session's (the header's switch), else the browser's."""
-    chosen = getattr(g, "babel_locale", None)
+    chosen = getattr(getattr(g, "_flask_babel", None), "babel_locale", None)  # Flask-Babel's cache of get_locale()
     if chosen is not None and chosen.language in LANGUAGES:
         return chosen.language
     if session.get(SESSION_KEY) in LANGUAGES:
