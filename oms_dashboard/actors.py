@@ -5,11 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .i18n import N_
 from .models import Role, TransferOrder, TransferTransition, Transition, User
 from .states import Visibility
 
 if TYPE_CHECKING:
     from .services.accounts import TokenValues
+
+# The roles' names as pages show them, translated where shown (templating.role_name).
+ROLE_NAMES = {
+    Role.STORE_STAFF: N_("Store staff"),
+    Role.MANAGER: N_("Manager"),
+    Role.ADMIN: N_("Admin"),
+}
 
 _ROLE_VISIBILITY = {
     Role.STORE_STAFF: Visibility.INSTORE,

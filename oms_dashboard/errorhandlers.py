@@ -12,7 +12,8 @@ import re
 from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, flash, redirect, render_template, request, url_for
+from flask import Flask, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import force_locale, gettext
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -21,12 +22,23 @@ from werkzeug.exceptions import HTTPException
 from .api.errors import error_response
 from .database import Failure, classify
 from .errors import AppError
+from .i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, SESSION_KEY
 from .views.htmx import wants_fragment
 
 API_PREFIX = "/api/"
+# The pages' own words for an HTTP error (the API keeps werkzeug's and AppError's English), translated when shown.
 _PAGE_MESSAGES = {
-    404: "There is nothing here, or it is not yours to see.",
-    405: "That action cannot be done this way.",
+    400: N_("The request could not be understood. Reload the page and try again."),
+    403: N_("You may not do this."),
+    404: N_("There is nothing here, or it is not yours to see."),
+    405: N_("That action cannot be done this way."),
+    413: N_("What was sent is too large."),
+    429: N_("Too many requests: wait a moment and try again."),
+}
+# The AppErrors whose generic English a page replaces with its own words.
+_GENERIC_DETAILS = {
+    404: {"detail": "Not found."},
+    403: {"detail": "You do not have permission to perform this action."},
 }
 
 
@@ -34,7 +46,7 @@ def _is_api_request() -> bool:
     return request.path.startswith(API_PREFIX)
 
 
-_SERVER_TITLES = {500: "Server error", 503: "Temporarily unavailable"}
+_SERVER_TITLES = {500: N_("Server error"), 503: N_("Temporarily unavailable")}
 # Set on a read that failed for a broken connection; RetryReadsOnce answers it again and drops it.
 _RETRY_HEADER = "X-OMS-Retry-Read"
 _READS = ("GET", "HEAD")
@@ -46,16 +58,40 @@ def _page(status: int, message: str, headers: dict[str, str] | None = None):
         html = render_template("_error.html" if fragment else "error.html", status=status, message=message)
     else:
         # Rendered without the context processors: Flask-Login's would load the signed-in user
-        # from the database, which may be what is failing.
+        # from the database, which may be what is failing; so is the page's language chosen without it.
         template = current_app.jinja_env.get_template("_error.html" if fragment else "plain_error.html")
-        html = template.render(title=_SERVER_TITLES.get(status, "Server error"), message=message, request=request)
+        language = _language_without_database()
+        with force_locale(language):
+            html = template.render(
+                title=gettext(_SERVER_TITLES.get(status, _SERVER_TITLES[500])),
+                message=gettext(message),
+                request=request,
+                language=language,
+                try_again=gettext("Try again"),
+            )
         if fragment:  # the message goes in the page's notice slot; what the action targeted stays as it was
             headers = {"HX-Retarget": "#service-notice", "HX-Reswap": "innerHTML"} | (headers or {})
     return html, status, headers or {}
 
 
+def _language_without_database() -> str:
+    """The page's language when the database may be away: the one this request already chose, else the
+    session's (the header's switch), else the browser's."""
+    chosen = getattr(getattr(g, "_flask_babel", None), "babel_locale", None)  # Flask-Babel's cache of get_locale()
+    if chosen is not None and chosen.language in LANGUAGES:
+        return chosen.language
+    if session.get(SESSION_KEY) in LANGUAGES:
+        return session[SESSION_KEY]
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def _page_message(status: int, message: str) -> str:
+    """The page's own words for a status it knows (translated), else `message` as given."""
+    return gettext(_PAGE_MESSAGES[status]) if status in _PAGE_MESSAGES else message
+
+
 # A page left open longer than WTF_CSRF_TIME_LIMIT sends an expired token; nothing ran (docs/security.md).
-CSRF_MESSAGE = (
+CSRF_MESSAGE = N_(
     "This page had been open a long time and its security check had expired, so nothing was changed. "
     "It is renewed now: please do it again."
 )
@@ -79,7 +115,7 @@ def _csrf_refused():
     token (HX-Trigger); a plain form goes back to its page with the message flashed. A plain form that sent no
     token at all did not come from one of our pages: a 400, nothing changed."""
     if request.headers.get("HX-Request") == "true":
-        html = render_template("_error.html", status=400, message=CSRF_MESSAGE)
+        html = render_template("_error.html", status=400, message=gettext(CSRF_MESSAGE))
         headers = {
             "HX-Retarget": "#service-notice",
             "HX-Reswap": "innerHTML",
@@ -87,8 +123,10 @@ def _csrf_refused():
         }
         return html, 400, headers
     if not request.form.get("csrf_token"):
-        return _page(400, "The form lacked its security token, so nothing was changed. Reload the page and try again.")
-    flash(CSRF_MESSAGE, "error")
+        return _page(
+            400, gettext("The form lacked its security token, so nothing was changed. Reload the page and try again.")
+        )
+    flash(gettext(CSRF_MESSAGE), "error")
     return redirect(_page_to_return_to(), code=303)
 
 
@@ -97,11 +135,8 @@ def register_error_handlers(app: Flask) -> None:
     def _app_error(error: AppError):
         if _is_api_request():
             return error_response(error)
-        message = (
-            _PAGE_MESSAGES[404]
-            if error.status_code == 404 and error.error == {"detail": "Not found."}
-            else error.message
-        )
+        generic = _GENERIC_DETAILS.get(error.status_code)
+        message = _page_message(error.status_code, error.message) if error.error == generic else error.message
         return _page(error.status_code, message, error.headers)
 
     @app.errorhandler(CSRFError)
@@ -112,7 +147,7 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(error: HTTPException):
         code = error.code or 500
         if not _is_api_request():
-            response = _page(code, _PAGE_MESSAGES.get(code, error.description or error.name))
+            response = _page(code, _page_message(code, error.description or error.name))
         else:
             if code == 404:
                 detail = "Not found."
@@ -141,7 +176,10 @@ def register_error_handlers(app: Flask) -> None:
         current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
         if _is_api_request():
             return error_response(AppError(500, {"detail": "A server error occurred."}))
-        return _page(500, "Something went wrong on our side; nothing you did. Try again in a moment.")
+        return _page(500, _SOMETHING_WENT_WRONG)
+
+
+_SOMETHING_WENT_WRONG = N_("Something went wrong on our side; nothing you did. Try again in a moment.")
 
 
 class RetryReadsOnce:

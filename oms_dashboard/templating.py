@@ -7,7 +7,9 @@ from typing import Any
 from flask import Flask
 from flask_babel import gettext
 
-from .i18n import LANGUAGES, current_language, local_time, number
+from .actors import ROLE_NAMES
+from .i18n import LANGUAGES, N_, current_language, local_time, number
+from .models import Role
 from .representations import item_state
 from .states import PackageStatus, TransferStatus
 from .text import address_line, field_text, person_name, printable
@@ -25,6 +27,17 @@ def status_label(value: int | None) -> str:
 
 def transfer_label(value: str) -> str:
     return gettext(TransferStatus(value).label)
+
+
+def translated(text: str | None) -> str | None:
+    """A text stored or defined elsewhere (a command's label, the built-in scenario's names) in the page's
+    language when the catalogue knows it; else as written (a label an installation added itself)."""
+    return gettext(text) if text else text
+
+
+def command_label(label: str | None) -> str | None:
+    """A command's label (services/install.py marks the default ones) in the page's language."""
+    return translated(label)
 
 
 def status_slug(value: int) -> str:
@@ -49,11 +62,48 @@ def who(actor: str) -> str:
     kind, _, name = actor.partition(":")
     if kind == "token":
         return gettext("%(name)s, via API", name=name)
+    if actor == "system":
+        return gettext("system")
     return name if kind == "user" else actor
 
 
+def role_name(role: str) -> str:
+    """A user's role by its name in the page's language: `store_staff` → "Store staff"."""
+    try:
+        return gettext(ROLE_NAMES[Role(role)])
+    except ValueError:
+        return role
+
+
+LOCATION_TYPES = {"store": N_("Store"), "warehouse": N_("Warehouse")}
+LOCATION_TYPES_PLURAL = {"store": N_("stores"), "warehouse": N_("warehouses")}
+
+
+def location_type(kind: str) -> str:
+    """`store` → "Store" in the page's language."""
+    return gettext(LOCATION_TYPES[kind]) if kind in LOCATION_TYPES else (kind or "").capitalize()
+
+
+def location_types(kind: str) -> str:
+    """`store` → "stores" in the page's language (a scenario rule's kinds of location)."""
+    return gettext(LOCATION_TYPES_PLURAL[kind]) if kind in LOCATION_TYPES_PLURAL else f"{kind}s"
+
+
 def register_template_helpers(app: Flask) -> None:
-    for function in (status_label, status_slug, transfer_label, item_status_label, customer_name, web_image, who):
+    for function in (
+        status_label,
+        status_slug,
+        transfer_label,
+        item_status_label,
+        customer_name,
+        web_image,
+        who,
+        role_name,
+        command_label,
+        translated,
+        location_type,
+        location_types,
+    ):
         app.add_template_filter(function)
     # {{ package.created_date | when }}: in the page's time zone and language, the zone named (i18n.py).
     app.add_template_filter(local_time, "when")

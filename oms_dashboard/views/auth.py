@@ -5,6 +5,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
@@ -22,12 +24,12 @@ auth_blueprint = Blueprint("auth", __name__)
 
 class LoginForm(FlaskForm):
     username = StringField(
-        "Username", validators=[DataRequired(), Length(max=64)], render_kw={"autocomplete": "username"}
+        _l("Username"), validators=[DataRequired(), Length(max=64)], render_kw={"autocomplete": "username"}
     )
     password = PasswordField(
-        "Password", validators=[DataRequired(), Length(max=200)], render_kw={"autocomplete": "current-password"}
+        _l("Password"), validators=[DataRequired(), Length(max=200)], render_kw={"autocomplete": "current-password"}
     )
-    remember = BooleanField("Keep me signed in on this device")
+    remember = BooleanField(_l("Keep me signed in on this device"))
 
 
 class LogoutForm(FlaskForm):
@@ -83,7 +85,7 @@ def login():
             refusal.headers,
         )
     if user is None:
-        form.password.errors.append("Unknown username or wrong password.")
+        form.password.errors.append(_("Unknown username or wrong password."))
         return render_template("auth/login.html", form=form), 401
     login_user(user, remember=form.remember.data)
     return redirect_to(_safe_next(request.args.get("next")) or url_for("locations.movements"))
@@ -100,7 +102,7 @@ def logout():
         logout_user()
         if language:
             session[SESSION_KEY] = language  # the sign-in page keeps speaking the user's language
-        flash("You are signed out.", "success")
+        flash(_("You are signed out."), "success")
         return redirect_to(url_for("auth.login"))
     if not current_user.is_authenticated:
         return redirect_to(url_for("auth.login"))

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -18,9 +20,9 @@ from .package_forms import CommandForm, missing_items_field, missing_parameters,
 
 
 class TransferAdvancedForm(CommandForm):
-    cargo_company = SelectField("Cargo company", coerce=int, validators=[DataRequired("Pick a cargo company.")])
+    cargo_company = SelectField(_l("Cargo company"), coerce=int, validators=[DataRequired(_l("Pick a cargo company."))])
     tracking_number = StringField(
-        "Tracking number", validators=[DataRequired("Type the tracking number."), Length(max=128)]
+        _l("Tracking number"), validators=[DataRequired(_l("Type the tracking number.")), Length(max=128)]
     )
 
     def input_parameters(self) -> dict[str, Any]:
@@ -30,7 +32,7 @@ class TransferAdvancedForm(CommandForm):
 class TransferItemsNotFoundForm(CommandForm):
     transfer_items = missing_items_field()
     reason = missing_reason_field()
-    denial_reason = SelectField("Reason", coerce=int, validators=[Optional()])
+    denial_reason = SelectField(_l("Reason"), coerce=int, validators=[Optional()])
 
     def input_parameters(self) -> dict[str, Any]:
         return missing_parameters("transfer_items", self)
@@ -52,12 +54,12 @@ def build_form(command: str, *, transfer: TransferOrder, formdata: Any = None) -
     if isinstance(form, TransferItemsNotFoundForm):
         form.transfer_items.choices = item_choices(transfer)
         reasons = active_denial_reasons()
-        form.denial_reason.choices = [SelectChoice(0, "No reason given")] + [
-            SelectChoice(reason.id, reason.title) for reason in reasons
+        form.denial_reason.choices = [SelectChoice(0, _("No reason given"))] + [
+            SelectChoice(reason.id, _(reason.title)) for reason in reasons
         ]
     if isinstance(form, TransferAdvancedForm):
         companies = active_cargo_companies()
-        form.cargo_company.choices = [SelectChoice(0, "Pick a cargo company…")] + [
+        form.cargo_company.choices = [SelectChoice(0, _("Pick a cargo company…"))] + [
             SelectChoice(company.id, company.name) for company in companies
         ]
     return form
@@ -72,7 +74,7 @@ def item_choices(transfer: TransferOrder) -> list[SelectChoice]:
         label = f"{item.product.sku} · {item.product.name}"
         if repeated[item.product_id] > 1:
             seen[item.product_id] += 1
-            label += f" ({seen[item.product_id]} of {repeated[item.product_id]})"
+            label += " " + _("(%(number)s of %(count)s)", number=seen[item.product_id], count=repeated[item.product_id])
         choices.append(SelectChoice(item.id, label))
     return choices
 

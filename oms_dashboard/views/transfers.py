@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..errors import AppError
-from ..i18n import show_times_in
+from ..i18n import N_, show_times_in
 from ..models import TransferOrder, TransferTransition
 from ..selectors.locations import visible_location
 from ..selectors.transfers import (
@@ -33,7 +34,10 @@ transfers_blueprint.add_app_template_global(needs_confirmation)
 
 # The buttons beside the title (seed 004) when the user may run them now; every command is in Select Action.
 MAIN_BUTTONS = ["TRANSFER_READY_FOR_DISPATCH", "TRANSFER_DISPATCH", "TRANSFER_DELIVERED", "TRANSFER_OUT_OF_STOCK"]
-NOT_OFFERED = "That action is not available for this transfer now."
+NOT_OFFERED = N_("That action is not available for this transfer now.")
+CHECK_THE_FORM = N_("Check the form below.")
+# The history's first row (selectors/transitions.py _CREATED_LABELS), translated where shown (command_label).
+CREATED_LABEL = N_("Transfer created")
 
 # The statuses of the Transfer Location Movements screen (seed 004), in its order.
 MOVEMENT_STATUSES = [
@@ -126,7 +130,7 @@ def detail(transfer_id: int):
     transfer = get_transfer(transfer_id=transfer_id, actor=current_actor(), hide_other_locations=True)
     action_id = page_query(PackageDetailQuery).action  # the Select Action choice, as a link sends it
     action = _offered(transfer, action_id) if action_id else None
-    error = NOT_OFFERED if action_id and action is None else None
+    error = _(NOT_OFFERED) if action_id and action is None else None
     return _render_detail(transfer.id, action=action, error=error, status=409 if error else 200)
 
 
@@ -137,20 +141,20 @@ def run_action(transfer_id: int, transition_id: int):
     action = _offered(transfer, transition_id)
     if action is None:
         # Someone else acted first, or the action was never offered here: say so, change nothing.
-        return _render_detail(transfer.id, error=NOT_OFFERED, status=409)
+        return _render_detail(transfer.id, error=_(NOT_OFFERED), status=409)
     form = build_form(action.command, transfer=transfer, formdata=request.form)
     if not form.validate():
-        return _render_detail(transfer.id, action=action, form=form, error="Check the form below.", status=422)
+        return _render_detail(transfer.id, action=action, form=form, error=_(CHECK_THE_FORM), status=422)
     try:
         result = run_transfer_command(
             transfer_id=transfer.id, actor=actor, transition_id=action.id, input_parameters=form.input_parameters()
         )
     except AppError as failure:
-        message = NOT_OFFERED if failure.status_code == 406 else failure.message
+        message = _(NOT_OFFERED) if failure.status_code == 406 else failure.message
         # Keep the form (and what was typed) open when it can be corrected and sent again.
         retry = needs_form(action.command) and _offered(transfer, action.id) is not None
         if retry and show_service_errors(form, failure.error):
-            message = "Check the form below."
+            message = _(CHECK_THE_FORM)
         return _render_detail(
             transfer.id,
             action=action if retry else None,
