@@ -45,7 +45,8 @@ class CarrierForm(FlaskForm):
             "%(placeholder)s is replaced by the shipment's tracking number. Blank: no tracking link.",
             placeholder="{tracking_number}",
         ),
-        render_kw={"maxlength": 512, "placeholder": "https://track.example.com/?code={tracking_number}"},
+        # An example address, in the page's language.
+        render_kw={"maxlength": 512, "placeholder": _l("https://track.example.com/?code={tracking_number}")},
     )
     is_active = BooleanField(
         _l("Active"), default=True, description=_l("Inactive: no longer offered for new shipments.")
