@@ -19,7 +19,7 @@ from ...states import PackageStatus
 from ...validation import parse
 from ..htmx import redirect_to
 from . import admin_blueprint
-from .formtools import number_or_blank, show_errors, values
+from .formtools import number_or_blank, show_errors, shown, values
 
 NUMBER = {"inputmode": "numeric", "autocomplete": "off"}
 
@@ -148,7 +148,7 @@ def locations_edit(location_id: int):
         else:
             flash(_("Stock location %(code)s saved.", code=saved.erp_code), "success")
             for notice in notices:  # e.g. deactivated with packages still open there
-                flash(notice, "warning")
+                flash(shown(notice), "warning")
             return redirect_to(url_for("admin.locations"))
     status = 400 if request.method == "POST" else 200
     return render_template("admin/locations_form.html", form=form, location=location, errors=errors), status
