@@ -222,6 +222,7 @@ def stock_location(row: StockLocation) -> dict[str, Any]:
         "default_cargo_company": cargo_company(row.default_cargo_company),
         "remote_fulfilment": row.remote_fulfilment,
         "is_pickup_location": row.is_pickup_location,
+        "timezone": row.timezone,
     }
 
 

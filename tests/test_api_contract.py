@@ -897,6 +897,7 @@ def test_stock_locations_show_quota_and_available_quota(api, here, there):
             "default_cargo_company": carrier("yurtici"),
             "remote_fulfilment": False,
             "is_pickup_location": False,
+            "timezone": None,
         },
         {
             "id": location_id("L2"),
@@ -912,6 +913,7 @@ def test_stock_locations_show_quota_and_available_quota(api, here, there):
             "default_cargo_company": carrier("aras"),
             "remote_fulfilment": False,
             "is_pickup_location": False,
+            "timezone": None,
         },
     ]
 

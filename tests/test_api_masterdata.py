@@ -103,6 +103,7 @@ def test_location_upsert_answers_what_it_created_updated_and_left_alone(api):
         "default_cargo_company": {"id": l3["default_cargo_company"]["id"], "name": "MNG Kargo", "erp_code": "mng"},
         "remote_fulfilment": False,
         "is_pickup_location": False,
+        "timezone": None,
     }
     [l1] = api.get("stocklocations/", erp_code="L1").get_json()["results"]
     assert (l1["name"], l1["max_quota"], l1["priority"]) == ("Kadıköy Çarşı", 10, 80)  # only the fields sent change

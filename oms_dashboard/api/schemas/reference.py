@@ -26,6 +26,9 @@ class StockLocationOut(Output):
     default_cargo_company: CargoCompanyOut | None = Field(description="Used when a command names no carrier.")
     remote_fulfilment: bool = Field(description="Packages here wait for a system outside the OMS.")
     is_pickup_location: bool = Field(description="Customers may collect orders here.")
+    timezone: str | None = Field(
+        description="The IANA time zone its pages show times in (e.g. Europe/Istanbul); null: the default."
+    )
 
 
 class DenialReasonOut(Output):

@@ -32,6 +32,7 @@ _PLAIN_FIELDS = (
     "is_active",
     "remote_fulfilment",
     "is_pickup_location",
+    "timezone",
 )
 
 

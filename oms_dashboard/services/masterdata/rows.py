@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from flask_babel import gettext
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from ...i18n import N_, is_time_zone
 from ...validation import WholeNumber, text
 
 Code = text(64)
@@ -22,6 +24,8 @@ DERIVED_MESSAGE = "Derived from the packages at the location; it cannot be writt
 Priority = Annotated[WholeNumber, Field(ge=-PRIORITY_RANGE, le=PRIORITY_RANGE)]
 MaxQuota = Annotated[WholeNumber, Field(ge=0, le=MAX_QUOTA)]
 AttributeValue = text(512, blank=True) | Annotated[WholeNumber, Field(ge=-(2**53), le=2**53)] | StrictBool | None
+# English in the API; in the page's language under the admin form's field (gettext answers per request).
+TIME_ZONE_MESSAGE = N_("Must be an IANA time zone name such as Europe/Istanbul.")
 
 
 def _no_defaults(schema: dict[str, Any]) -> None:
@@ -84,6 +88,21 @@ class LocationChanges(_RefusesDerivedCounters):
     default_cargo_company: Code | None = Field(default=None, description="erp_code of a cargo company, or null.")
     remote_fulfilment: StrictBool = Field(default=False, description="Packages wait for a system outside the OMS.")
     is_pickup_location: StrictBool = Field(default=False, description="Customers may collect orders here.")
+    timezone: text(64, blank=True) | None = Field(
+        default=None,
+        description="The IANA time zone its pages show times in; null or empty: the default (OMS_TIMEZONE).",
+        examples=["Europe/Istanbul"],
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _time_zone_or_default(cls, value: str | None) -> str | None:
+        """An IANA zone name as the IANA database spells it ("Europe/Istanbul"); blank is None: the default."""
+        if not value:
+            return None
+        if not is_time_zone(value):
+            raise ValueError(gettext(TIME_ZONE_MESSAGE))
+        return value
 
 
 class LocationRow(LocationChanges):

@@ -8,7 +8,10 @@ writes events and keeps the invariants), so a page never changes a row itself. O
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, render_template
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ...errors import AppError
@@ -20,15 +23,15 @@ admin_blueprint.before_request(require_login)
 
 # (endpoint, label) of each section, in the order of the admin navigation. A section's endpoints are
 # named `<section>` (its list) and `<section>_<action>`, so the navigation marks the section of any
-# of its pages as current.
-SECTIONS: list[tuple[str, str]] = [
-    ("admin.users", "Users"),
-    ("admin.tokens", "API tokens"),
-    ("admin.locations", "Stock locations"),
-    ("admin.carriers", "Carriers"),
-    ("admin.denial_reasons", "Denial reasons"),
-    ("admin.channels", "Sales channels"),
-    ("admin.webhooks", "Webhooks"),
+# of its pages as current. The labels are lazy: each page shows them in its language.
+SECTIONS: list[tuple[str, Any]] = [
+    ("admin.users", _l("Users")),
+    ("admin.tokens", _l("API tokens")),
+    ("admin.locations", _l("Stock locations")),
+    ("admin.carriers", _l("Carriers")),
+    ("admin.denial_reasons", _l("Denial reasons")),
+    ("admin.channels", _l("Sales channels")),
+    ("admin.webhooks", _l("Webhooks")),
 ]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 
@@ -13,6 +15,7 @@ from ...models import SalesChannel
 from ...selectors import admin as selectors
 from ...services.masterdata.reference import create_sales_channel, upsert_sales_channels
 from ...services.masterdata.rows import SalesChannelRow
+from ...states import PackageStatus
 from ...validation import parse
 from ..htmx import redirect_to
 from . import admin_blueprint
@@ -20,10 +23,13 @@ from .formtools import show_errors, values
 
 
 class ChannelForm(FlaskForm):
-    name = StringField("Name", render_kw={"maxlength": 128})
+    name = StringField(_l("Name"), render_kw={"maxlength": 128})
     invoice_required = BooleanField(
-        "Invoice required before shipping",
-        description="Packed packages of this channel wait in Pending Invoice until the invoice is sent.",
+        _l("Invoice required before shipping"),
+        description=_l(
+            "Packed packages of this channel wait in %(state)s until the invoice is sent.",
+            state=_l(PackageStatus.WAITING_INVOICE.label),
+        ),
     )
 
     def row(self) -> dict[str, Any]:
@@ -32,8 +38,8 @@ class ChannelForm(FlaskForm):
 
 class NewChannelForm(ChannelForm):
     code = StringField(
-        "Code",
-        description="The channel orders name (their “channel”); cannot be changed later.",
+        _l("Code"),
+        description=_l("The channel orders name (their “channel”); cannot be changed later."),
         render_kw={"maxlength": 64},
     )
 
@@ -43,7 +49,9 @@ class NewChannelForm(ChannelForm):
 
 @admin_blueprint.get("/channels")
 def channels():
-    return render_template("admin/channels.html", channels=selectors.sales_channels())
+    return render_template(
+        "admin/channels.html", channels=selectors.sales_channels(), invoice_status=PackageStatus.WAITING_INVOICE
+    )
 
 
 @admin_blueprint.route("/channels/new", methods=["GET", "POST"])
@@ -56,7 +64,7 @@ def channels_new():
         except AppError as error:
             errors = show_errors(form, error)
         else:
-            flash(f"Sales channel {channel.code} created.", "success")
+            flash(_("Sales channel %(code)s created.", code=channel.code), "success")
             return redirect_to(url_for("admin.channels"))
     status = 400 if request.method == "POST" else 200
     return render_template("admin/channels_form.html", form=form, channel=None, errors=errors), status
@@ -74,7 +82,7 @@ def channels_edit(channel_id: int):
         except AppError as error:
             errors = show_errors(form, error)
         else:
-            flash(f"Sales channel {code} saved.", "success")
+            flash(_("Sales channel %(code)s saved.", code=code), "success")
             return redirect_to(url_for("admin.channels"))
     status = 400 if request.method == "POST" else 200
     return render_template("admin/channels_form.html", form=form, channel=channel, errors=errors), status

@@ -1,7 +1,8 @@
 """What the admin forms share: reading what a person typed, and showing a service's 400 on the form.
 
 The forms only collect text; the pydantic row models of `services/masterdata/rows.py` judge it
-(through `parse`), so a page refuses exactly what the API refuses, with the same messages.
+(through `parse`), so a page refuses exactly what the API refuses, with the same messages: in English
+in the API, in the page's language here where the catalogue has them (`shown`).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from wtforms import Field
 
@@ -17,6 +19,12 @@ from ...errors import AppError
 _WHOLE_NUMBER = re.compile(r"-?[0-9]{1,20}")
 # A form is one row: "Item 0: " (a batch's row number, from a service that takes lists) says nothing there.
 _ITEM_PREFIX = re.compile(r"^Item 0:? ?")
+
+
+def shown(message: str) -> str:
+    """A service's or a row model's message in the page's language: a message the catalogue knows (marked
+    `N_` where it is defined) is translated, any other (one naming a value) is shown as the API says it."""
+    return gettext(message) if message else message
 
 
 def number_or_blank(field: Field) -> int | str | None:
@@ -44,7 +52,7 @@ def show_errors(form: FlaskForm, error: AppError, aliases: dict[str, str] | None
     for name, messages in error.error.items():
         if name == "error_code":
             continue
-        texts = [_ITEM_PREFIX.sub("", text) for text in (messages if isinstance(messages, list) else [messages])]
+        texts = [shown(_ITEM_PREFIX.sub("", text)) for text in (messages if isinstance(messages, list) else [messages])]
         field = form._fields.get((aliases or {}).get(name, name))
         if field is not None and name != "csrf_token":
             field.errors = [*field.errors, *texts]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, render_template, request, url_for
+from flask import current_app, flash, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField
 
@@ -13,10 +15,11 @@ from ...models import StockLocation
 from ...selectors import admin as selectors
 from ...services.masterdata.locations import create_location, update_location
 from ...services.masterdata.rows import LocationChanges, LocationRow
+from ...states import PackageStatus
 from ...validation import parse
 from ..htmx import redirect_to
 from . import admin_blueprint
-from .formtools import number_or_blank, show_errors, values
+from .formtools import number_or_blank, show_errors, shown, values
 
 NUMBER = {"inputmode": "numeric", "autocomplete": "off"}
 
@@ -24,29 +27,42 @@ NUMBER = {"inputmode": "numeric", "autocomplete": "off"}
 class LocationForm(FlaskForm):
     """The fields an admin may change; `quota` is not one of them."""
 
-    name = StringField("Name", render_kw={"maxlength": 128})
+    name = StringField(_l("Name"), render_kw={"maxlength": 128})
     type = SelectField(
-        "Type", choices=[SelectChoice("store", "Store"), SelectChoice("warehouse", "Warehouse")], validate_choice=False
+        _l("Type"),
+        choices=[SelectChoice("store", _l("Store")), SelectChoice("warehouse", _l("Warehouse"))],
+        validate_choice=False,
     )
-    city = StringField("City", render_kw={"maxlength": 64})
-    priority = StringField("Priority", default="0", description="Higher is preferred by planning.", render_kw=NUMBER)
+    city = StringField(_l("City"), render_kw={"maxlength": 64})
+    priority = StringField(
+        _l("Priority"), default="0", description=_l("Higher is preferred by planning."), render_kw=NUMBER
+    )
     max_quota = StringField(
-        "Max quota",
-        description="Packages it may hold in quota-holding statuses at once. Blank: unlimited.",
+        _l("Max quota"),
+        description=_l("Packages it may hold in quota-holding statuses at once. Blank: unlimited."),
         render_kw=NUMBER,
     )
     # The service names an unknown code ("Unknown cargo company …"), as the API does.
-    default_cargo_company = SelectField("Default carrier", validate_choice=False)
-    is_active = BooleanField("Active", default=True, description="Inactive: planning no longer chooses it.")
-    remote_fulfilment = BooleanField(
-        "Remote fulfilment",
-        description="A 3PL or dropship location run by the ERP: its packages start in Waiting Remote Action.",
+    default_cargo_company = SelectField(_l("Default carrier"), validate_choice=False)
+    # An IANA name; the row model refuses any other (its description names the default: see `_describe_time_zone`).
+    timezone = StringField(
+        _l("Time zone"),
+        render_kw={"maxlength": 64, "autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
     )
-    is_pickup_location = BooleanField("Pickup location", description="Customers may collect their orders here.")
+    is_active = BooleanField(_l("Active"), default=True, description=_l("Inactive: planning no longer chooses it."))
+    remote_fulfilment = BooleanField(
+        _l("Remote fulfilment"),
+        description=_l(
+            "A 3PL or dropship location run by the ERP: its packages start in %(state)s.",
+            state=_l(PackageStatus.WAITING_REMOTE_ACTION.label),
+        ),
+    )
+    is_pickup_location = BooleanField(_l("Pickup location"), description=_l("Customers may collect their orders here."))
 
     def row(self) -> dict[str, Any]:
         """What was typed, in the shape of the row model (which judges it)."""
-        data = values(self, "name", "type", "city", "is_active", "remote_fulfilment", "is_pickup_location")
+        # `timezone` as typed: the row model strips it, and blank is the default zone (None).
+        data = values(self, "name", "type", "city", "timezone", "is_active", "remote_fulfilment", "is_pickup_location")
         priority = number_or_blank(self.priority)
         data["priority"] = 0 if priority is None else priority
         data["max_quota"] = number_or_blank(self.max_quota)
@@ -55,7 +71,7 @@ class LocationForm(FlaskForm):
 
 
 class NewLocationForm(LocationForm):
-    erp_code = StringField("ERP code", description="The ERP's key for it; cannot be changed later.")
+    erp_code = StringField(_l("ERP code"), description=_l("The ERP's key for it; cannot be changed later."))
 
     def row(self) -> dict[str, Any]:
         return values(self, "erp_code") | super().row()
@@ -64,11 +80,20 @@ class NewLocationForm(LocationForm):
 def _carrier_choices(form: LocationForm, current: StockLocation | None = None) -> None:
     """Active carriers, and the location's own even when it is inactive (so saving keeps it)."""
     keep = current.default_cargo_company_id if current else None
-    form.default_cargo_company.choices = [SelectChoice("", "None")] + [
-        SelectChoice(carrier.erp_code, carrier.name + ("" if carrier.is_active else " (inactive)"))
+    form.default_cargo_company.choices = [SelectChoice("", _("None"))] + [
+        SelectChoice(
+            carrier.erp_code, carrier.name if carrier.is_active else _("%(name)s (inactive)", name=carrier.name)
+        )
         for carrier in selectors.cargo_companies()
         if carrier.is_active or carrier.id == keep
     ]
+
+
+def _describe_time_zone(form: LocationForm) -> None:
+    """The hint names the zone a blank box means (OMS_TIMEZONE)."""
+    form.timezone.description = _(
+        "e.g. Europe/Istanbul; empty uses the default (%(zone)s).", zone=current_app.config["TIMEZONE"]
+    )
 
 
 @admin_blueprint.get("/locations")
@@ -81,6 +106,7 @@ def locations():
 def locations_new():
     form = NewLocationForm()
     _carrier_choices(form)
+    _describe_time_zone(form)
     errors: list[str] = []
     if form.validate_on_submit():
         try:
@@ -88,7 +114,7 @@ def locations_new():
         except AppError as error:
             errors = show_errors(form, error)
         else:
-            flash(f"Stock location {location.erp_code} created.", "success")
+            flash(_("Stock location %(code)s created.", code=location.erp_code), "success")
             return redirect_to(url_for("admin.locations"))
     status = 400 if request.method == "POST" else 200
     return render_template("admin/locations_form.html", form=form, location=None, errors=errors), status
@@ -108,9 +134,11 @@ def locations_edit(location_id: int):
             "is_active": location.is_active,
             "remote_fulfilment": location.remote_fulfilment,
             "is_pickup_location": location.is_pickup_location,
+            "timezone": location.timezone or "",
         }
     )
     _carrier_choices(form, location)
+    _describe_time_zone(form)
     errors: list[str] = []
     if form.validate_on_submit():
         try:
@@ -118,9 +146,9 @@ def locations_edit(location_id: int):
         except AppError as error:
             errors = show_errors(form, error)
         else:
-            flash(f"Stock location {saved.erp_code} saved.", "success")
+            flash(_("Stock location %(code)s saved.", code=saved.erp_code), "success")
             for notice in notices:  # e.g. deactivated with packages still open there
-                flash(notice, "warning")
+                flash(shown(notice), "warning")
             return redirect_to(url_for("admin.locations"))
     status = 400 if request.method == "POST" else 200
     return render_template("admin/locations_form.html", form=form, location=location, errors=errors), status

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import Field, SelectChoice
 from wtforms.validators import ValidationError
@@ -10,6 +11,7 @@ from ...errors import AppError
 from ...services.accounts import assignable_locations
 from ...validation import unstorable_text_reason
 from ..package_forms import MultiCheckboxField
+from .formtools import shown
 
 __all__ = ["MultiCheckboxField", "location_choices", "refusal_text", "storable", "strip"]
 
@@ -24,13 +26,18 @@ def strip(value: str | None) -> str | None:
 def storable(_form: FlaskForm, field: Field) -> None:
     """No NUL or unpaired surrogate (the app refuses NUL in any form already; this keeps the rule beside the field)."""
     if isinstance(field.data, str) and (reason := unstorable_text_reason(field.data)) is not None:
-        raise ValidationError(reason)
+        raise ValidationError(shown(reason))
 
 
 def location_choices() -> list[SelectChoice]:
     """Every stock location, by name: "Kadıköy (L1)", inactive ones marked."""
     return [
-        SelectChoice(location.id, f"{location.name} ({location.erp_code}){'' if location.is_active else ' · inactive'}")
+        SelectChoice(
+            location.id,
+            f"{location.name} ({location.erp_code})"
+            if location.is_active
+            else _("%(name)s (%(code)s) · inactive", name=location.name, code=location.erp_code),
+        )
         for location in assignable_locations()
     ]
 
@@ -40,5 +47,5 @@ def refusal_text(refusal: AppError) -> str:
     texts = []
     for name, value in refusal.error.items():
         if name != "error_code":
-            texts.extend(value if isinstance(value, list) else [str(value)])
+            texts.extend(shown(text) for text in (value if isinstance(value, list) else [str(value)]))
     return " ".join(texts)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField
 
@@ -14,6 +16,7 @@ from ...selectors import admin as selectors
 from ...services.masterdata.catalog import create_carrier, upsert_carriers
 from ...services.masterdata.reference import add_denial_reason, update_denial_reason
 from ...services.masterdata.rows import CarrierRow, DenialReasonChanges, DenialReasonRow
+from ...states import PackageStatus
 from ...validation import parse
 from ..htmx import redirect_to
 from . import admin_blueprint
@@ -23,22 +26,31 @@ from .formtools import number_or_blank, show_errors, text_or_none, values
 
 
 class CarrierForm(FlaskForm):
-    name = StringField("Name", render_kw={"maxlength": 128})
+    name = StringField(_l("Name"), render_kw={"maxlength": 128})
     label_mode = SelectField(
-        "Label mode",
+        _l("Label mode"),
         choices=[
-            SelectChoice("sync", "Synchronous: the label is made with the shipment"),
-            SelectChoice("async", "Asynchronous: the carrier sends it later"),
+            SelectChoice("sync", _l("Synchronous: the label is made with the shipment")),
+            SelectChoice("async", _l("Asynchronous: the carrier sends it later")),
         ],
         validate_choice=False,
-        description="Asynchronous: packed packages wait in Pending Shipping Label until the label arrives.",
+        description=_l(
+            "Asynchronous: packed packages wait in %(state)s until the label arrives.",
+            state=_l(PackageStatus.WAITING_CARGO_LABEL.label),
+        ),
     )
     tracking_url_template = StringField(
-        "Tracking URL template",
-        description="{tracking_number} is replaced by the shipment's tracking number. Blank: no tracking link.",
-        render_kw={"maxlength": 512, "placeholder": "https://track.example.com/?code={tracking_number}"},
+        _l("Tracking URL template"),
+        description=_l(
+            "%(placeholder)s is replaced by the shipment's tracking number. Blank: no tracking link.",
+            placeholder="{tracking_number}",
+        ),
+        # An example address, in the page's language.
+        render_kw={"maxlength": 512, "placeholder": _l("https://track.example.com/?code={tracking_number}")},
     )
-    is_active = BooleanField("Active", default=True, description="Inactive: no longer offered for new shipments.")
+    is_active = BooleanField(
+        _l("Active"), default=True, description=_l("Inactive: no longer offered for new shipments.")
+    )
 
     def row(self) -> dict[str, Any]:
         data = values(self, "name", "label_mode", "is_active")
@@ -48,7 +60,7 @@ class CarrierForm(FlaskForm):
 
 class NewCarrierForm(CarrierForm):
     erp_code = StringField(
-        "ERP code", description="The ERP's key for it; cannot be changed later.", render_kw={"maxlength": 64}
+        _l("ERP code"), description=_l("The ERP's key for it; cannot be changed later."), render_kw={"maxlength": 64}
     )
 
     def row(self) -> dict[str, Any]:
@@ -70,7 +82,7 @@ def carriers_new():
         except AppError as error:
             errors = show_errors(form, error)
         else:
-            flash(f"Carrier {carrier.name} created.", "success")
+            flash(_("Carrier %(name)s created.", name=carrier.name), "success")
             return redirect_to(url_for("admin.carriers"))
     status = 400 if request.method == "POST" else 200
     return render_template("admin/carriers_form.html", form=form, carrier=None, errors=errors), status
@@ -95,7 +107,7 @@ def carriers_edit(carrier_id: int):
         except AppError as error:
             errors = show_errors(form, error)
         else:
-            flash(f"Carrier {form.name.data.strip()} saved.", "success")
+            flash(_("Carrier %(name)s saved.", name=form.name.data.strip()), "success")
             return redirect_to(url_for("admin.carriers"))
     status = 400 if request.method == "POST" else 200
     return render_template("admin/carriers_form.html", form=form, carrier=carrier, errors=errors), status
@@ -104,16 +116,22 @@ def carriers_edit(carrier_id: int):
 # --- denial reasons --------------------------------------------------------------------------------
 
 
+def shown_title(title: str) -> str:
+    """A reason's title in the page's language: `oms install`'s defaults are in the catalogue; one an
+    installation added is shown as written (plain text, escaped by the page)."""
+    return _(title)
+
+
 class DenialReasonForm(FlaskForm):
-    title = StringField("Title", render_kw={"maxlength": 255})
+    title = StringField(_l("Title"), render_kw={"maxlength": 255})
     priority = StringField(
-        "Priority",
+        _l("Priority"),
         default="0",
-        description="Lower comes first in the lists staff pick from.",
+        description=_l("Lower comes first in the lists staff pick from."),
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
     is_active = BooleanField(
-        "Active", default=True, description="Inactive: no longer offered; packages that used it keep it."
+        _l("Active"), default=True, description=_l("Inactive: no longer offered; packages that used it keep it.")
     )
 
     def row(self) -> dict[str, Any]:
@@ -125,7 +143,7 @@ class DenialReasonForm(FlaskForm):
 
 @admin_blueprint.get("/denial-reasons")
 def denial_reasons():
-    return render_template("admin/denial_reasons.html", reasons=selectors.denial_reasons())
+    return render_template("admin/denial_reasons.html", reasons=selectors.denial_reasons(), shown_title=shown_title)
 
 
 @admin_blueprint.route("/denial-reasons/new", methods=["GET", "POST"])
@@ -138,7 +156,7 @@ def denial_reasons_new():
         except AppError as error:
             errors = show_errors(form, error)
         else:
-            flash(f"Denial reason “{reason.title}” created.", "success")
+            flash(_("Denial reason “%(title)s” created.", title=reason.title), "success")
             return redirect_to(url_for("admin.denial_reasons"))
     status = 400 if request.method == "POST" else 200
     return render_template("admin/denial_reasons_form.html", form=form, reason=None, errors=errors), status
@@ -157,7 +175,12 @@ def denial_reasons_edit(reason_id: int):
         except AppError as error:
             errors = show_errors(form, error)
         else:
-            flash(f"Denial reason “{saved.title}” saved.", "success")
+            flash(_("Denial reason “%(title)s” saved.", title=saved.title), "success")
             return redirect_to(url_for("admin.denial_reasons"))
     status = 400 if request.method == "POST" else 200
-    return render_template("admin/denial_reasons_form.html", form=form, reason=reason, errors=errors), status
+    return (
+        render_template(
+            "admin/denial_reasons_form.html", form=form, reason=reason, errors=errors, shown_title=shown_title
+        ),
+        status,
+    )

@@ -7,6 +7,8 @@ never in a URL, a flash message or the session. A revoked token gets 401 from th
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
@@ -20,12 +22,12 @@ from .people import LOCATION_ALIAS, MultiCheckboxField, location_choices, refusa
 
 class TokenForm(FlaskForm):
     name = StringField(
-        "Name",
+        _l("Name"),
         filters=[strip],
         validators=[DataRequired(), Length(max=TOKEN_NAME_MAX_LENGTH), storable],
         render_kw={"autocomplete": "off"},
     )
-    locations = MultiCheckboxField("Locations", coerce=int)
+    locations = MultiCheckboxField(_l("Locations"), coerce=int)
 
 
 @admin_blueprint.get("/tokens/")
@@ -63,5 +65,12 @@ def tokens_revoke(token_id: int):
     except AppError as refusal:  # revoked meanwhile (another admin, the CLI)
         flash(refusal_text(refusal), "error")
     else:
-        flash(f"Token {token.name} ({token.key_prefix}…) revoked: the API refuses it from now on.", "success")
+        flash(
+            _(
+                "Token %(name)s (%(key)s…) revoked: the API refuses it from now on.",
+                name=token.name,
+                key=token.key_prefix,
+            ),
+            "success",
+        )
     return redirect(url_for("admin.tokens"))

@@ -7,6 +7,8 @@ every session of the user at once. An admin cannot deactivate themself or drop t
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField
@@ -18,7 +20,6 @@ from ...services.accounts import (
     FULL_NAME_MAX_LENGTH,
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
-    STAFF_NEED_LOCATIONS,
     USERNAME_MAX_LENGTH,
     create_user,
     get_user,
@@ -32,57 +33,60 @@ from .formtools import show_errors
 from .people import LOCATION_ALIAS, MultiCheckboxField, location_choices, refusal_text, storable, strip
 
 ROLE_CHOICES = [
-    SelectChoice(Role.STORE_STAFF.value, "Store staff"),
-    SelectChoice(Role.MANAGER.value, "Manager"),
-    SelectChoice(Role.ADMIN.value, "Admin"),
+    SelectChoice(Role.STORE_STAFF.value, _l("Store staff")),
+    SelectChoice(Role.MANAGER.value, _l("Manager")),
+    SelectChoice(Role.ADMIN.value, _l("Admin")),
 ]
+# WTForms fills in %(min)d and %(max)d.
 PASSWORD_LENGTH = Length(
-    min=MIN_PASSWORD_LENGTH,
-    max=MAX_PASSWORD_LENGTH,
-    message=f"Between {MIN_PASSWORD_LENGTH} and {MAX_PASSWORD_LENGTH} characters.",
+    min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH, message=_l("Between %(min)d and %(max)d characters.")
 )
+PASSWORDS_DIFFER = _l("The two passwords differ.")
 
 
 class UserForm(FlaskForm):
     """What an admin may change of a user."""
 
     full_name = StringField(
-        "Full name", filters=[strip], validators=[Length(max=FULL_NAME_MAX_LENGTH), storable], default=""
+        _l("Full name"), filters=[strip], validators=[Length(max=FULL_NAME_MAX_LENGTH), storable], default=""
     )
-    role = SelectField("Role", choices=ROLE_CHOICES, validators=[InputRequired()], default=Role.STORE_STAFF.value)
-    locations = MultiCheckboxField("Locations", coerce=int)
-    is_active = BooleanField("Active: may sign in", default=True)
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, validators=[InputRequired()], default=Role.STORE_STAFF.value)
+    locations = MultiCheckboxField(_l("Locations"), coerce=int)
+    is_active = BooleanField(_l("Active: may sign in"), default=True)
 
     def validate_locations(self, field: MultiCheckboxField) -> None:
         """The service's rule, checked here too so the page shows it with every other mistake at once."""
         if self.role.data == Role.STORE_STAFF and not field.data and not field.errors:
-            raise ValidationError(f"{STAFF_NEED_LOCATIONS}: tick at least one.")
+            # accounts.STAFF_NEED_LOCATIONS, as one sentence.
+            raise ValidationError(_("Store staff work at one or more locations: tick at least one."))
 
 
 class NewUserForm(UserForm):
     username = StringField(
-        "Username",
+        _l("Username"),
         filters=[strip],
         validators=[DataRequired(), Length(max=USERNAME_MAX_LENGTH), storable],
         render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
     )
     password = PasswordField(
-        "Initial password", validators=[DataRequired(), PASSWORD_LENGTH], render_kw={"autocomplete": "new-password"}
+        _l("Initial password"),
+        validators=[DataRequired(), PASSWORD_LENGTH],
+        render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        "Repeat the password",
-        validators=[EqualTo("password", "The two passwords differ.")],
+        _l("Repeat the password"),
+        validators=[EqualTo("password", PASSWORDS_DIFFER)],
         render_kw={"autocomplete": "new-password"},
     )
 
 
 class PasswordForm(FlaskForm):
     password = PasswordField(
-        "New password", validators=[DataRequired(), PASSWORD_LENGTH], render_kw={"autocomplete": "new-password"}
+        _l("New password"), validators=[DataRequired(), PASSWORD_LENGTH], render_kw={"autocomplete": "new-password"}
     )
     confirm = PasswordField(
-        "Repeat the password",
-        validators=[EqualTo("password", "The two passwords differ.")],
+        _l("Repeat the password"),
+        validators=[EqualTo("password", PASSWORDS_DIFFER)],
         render_kw={"autocomplete": "new-password"},
     )
 
@@ -115,7 +119,7 @@ def users_new():
         except AppError as refusal:
             notices = show_errors(form, refusal, LOCATION_ALIAS)
         else:
-            flash(f"User {form.username.data} created: they can sign in now.", "success")
+            flash(_("User %(username)s created: they can sign in now.", username=form.username.data), "success")
             return redirect(url_for("admin.users"))
     return _page("admin/users_new.html", invalid=bool(form.errors or notices), form=form, notices=notices)
 
@@ -151,13 +155,27 @@ def users_edit(user_id: int):
     return _page("admin/users_edit.html", invalid=bool(form.errors or notices), form=form, user=user, notices=notices)
 
 
+# What `update_user` says changed, as the notice names it.
+CHANGE_NAMES = {
+    "full name": _l("full name"),
+    "role": _l("role"),
+    "locations": _l("locations"),
+    "active": _l("active"),
+    "deactivated": _l("deactivated"),
+}
+
+
 def _saved_message(user: User, changed: list[str]) -> str:
     if not changed:
-        return f"Nothing to change for {user.username}."
-    message = f"{user.username}: {', '.join(changed)} saved."
+        return _("Nothing to change for %(username)s.", username=user.username)
+    changes = ", ".join(str(CHANGE_NAMES.get(name, name)) for name in changed)
     if "deactivated" in changed:
-        message += " They can no longer sign in, and every session they had has ended."
-    return message
+        return _(
+            "%(username)s: %(changes)s saved. They can no longer sign in, and every session they had has ended.",
+            username=user.username,
+            changes=changes,
+        )
+    return _("%(username)s: %(changes)s saved.", username=user.username, changes=changes)
 
 
 @admin_blueprint.post("/users/<id:user_id>/deactivate")
@@ -179,12 +197,19 @@ def _set_active(user_id: int, is_active: bool):
         flash(refusal_text(refusal), "error")
         return redirect(url_for("admin.users"))
     if not changed:
-        flash(f"{user.username} was already {'active' if is_active else 'inactive'}.", "success")
+        if is_active:
+            flash(_("%(username)s was already active.", username=user.username), "success")
+        else:
+            flash(_("%(username)s was already inactive.", username=user.username), "success")
     elif is_active:
-        flash(f"{user.username} reactivated: they can sign in again.", "success")
+        flash(_("%(username)s reactivated: they can sign in again.", username=user.username), "success")
     else:
         flash(
-            f"{user.username} deactivated: they can no longer sign in, and every session they had has ended.", "success"
+            _(
+                "%(username)s deactivated: they can no longer sign in, and every session they had has ended.",
+                username=user.username,
+            ),
+            "success",
         )
     return redirect(url_for("admin.users"))
 
@@ -203,9 +228,12 @@ def users_password(user_id: int):
             if user.id == current_user.id:
                 # Every session of the user ended, this one too: the admin who just chose it stays signed in here.
                 login_user(get_user(user_id=user.id))
-                flash("Your password is changed; your other sessions have ended.", "success")
+                flash(_("Your password is changed; your other sessions have ended."), "success")
             else:
-                flash(f"New password set for {user.username}; every session they had has ended.", "success")
+                flash(
+                    _("New password set for %(username)s; every session they had has ended.", username=user.username),
+                    "success",
+                )
             return redirect(url_for("admin.users"))
     return _page(
         "admin/users_password.html", invalid=bool(form.errors or notices), form=form, user=user, notices=notices

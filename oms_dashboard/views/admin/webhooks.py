@@ -7,6 +7,8 @@ import math
 from typing import Any, Literal
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from pydantic import BaseModel
 from sqlalchemy import func, select
@@ -30,7 +32,7 @@ from ...validation import QueryPage, parse
 from ..htmx import redirect_to
 from ..params import page_query
 from . import admin_blueprint
-from .formtools import number_or_blank, show_errors, values
+from .formtools import number_or_blank, show_errors, shown, values
 
 NUMBER = {"inputmode": "numeric", "autocomplete": "off"}
 DELIVERIES_PER_PAGE = 50
@@ -39,37 +41,45 @@ RETRY_FIELDS = ("choice", "interval", "max_retries", "max_interval")
 
 class SubscriptionForm(FlaskForm):
     event_type = SelectField(
-        "Event type",
-        choices=[SelectChoice(ALL_EVENTS, "* (every event)")] + [SelectChoice(name, name) for name in EVENT_TYPES],
+        _l("Event type"),
+        # An event type is a code (the same in every language): its option is not translated.
+        choices=[SelectChoice(ALL_EVENTS, _l("* (every event)"))]
+        + [SelectChoice(name, name, render_kw={"translate": "no"}) for name in EVENT_TYPES],
         validate_choice=False,
     )
     target_url = StringField(
-        "Target URL",
-        description="Where the events are POSTed: an absolute http:// or https:// address.",
+        _l("Target URL"),
+        description=_l("Where the events are POSTed: an absolute http:// or https:// address."),
         render_kw={"maxlength": 2048, "inputmode": "url", "autocomplete": "off", "spellcheck": "false"},
     )
     secret_key = PasswordField(
-        "Secret key",
-        description=f"Signs every body (HMAC-SHA256), at least {MIN_SECRET_LENGTH} characters. Never shown again.",
+        _l("Secret key"),
+        description=_l(
+            "Signs every body (HMAC-SHA256), at least %(count)d characters. Never shown again.",
+            count=MIN_SECRET_LENGTH,
+        ),
         render_kw={"maxlength": 255, "autocomplete": "new-password"},
     )
-    is_active = BooleanField("Active", default=True, description="Inactive: no new deliveries are made for it.")
+    is_active = BooleanField(_l("Active"), default=True, description=_l("Inactive: no new deliveries are made for it."))
     retry_choice = SelectField(
-        "Retry schedule",
+        _l("Retry schedule"),
         choices=[
-            SelectChoice("exponential", "Exponential (interval × 2ⁿ⁻¹)"),
-            SelectChoice("linear", "Linear (interval × n)"),
-            SelectChoice("fixed", "Fixed (interval every time)"),
-            SelectChoice("random", "Random (between interval and longest wait)"),
+            SelectChoice("exponential", _l("Exponential (interval × 2ⁿ⁻¹)")),
+            SelectChoice("linear", _l("Linear (interval × n)")),
+            SelectChoice("fixed", _l("Fixed (interval every time)")),
+            SelectChoice("random", _l("Random (between interval and longest wait)")),
         ],
         default="exponential",
         validate_choice=False,
     )
-    retry_interval = StringField("Interval (seconds)", default="30", render_kw=NUMBER)
+    retry_interval = StringField(_l("Interval (seconds)"), default="30", render_kw=NUMBER)
     retry_max_retries = StringField(
-        "Max retries", default="8", description="After these many retries it is marked failed.", render_kw=NUMBER
+        _l("Max retries"),
+        default="8",
+        description=_l("After these many retries it is marked failed."),
+        render_kw=NUMBER,
     )
-    retry_max_interval = StringField("Longest wait (seconds)", description="Blank: one day.", render_kw=NUMBER)
+    retry_max_interval = StringField(_l("Longest wait (seconds)"), description=_l("Blank: one day."), render_kw=NUMBER)
 
     def row(self, *, keep_secret: bool = False) -> dict[str, Any]:
         data = values(self, "event_type", "target_url", "is_active")
@@ -89,11 +99,11 @@ def _show_errors(form: SubscriptionForm, error: AppError) -> list[str]:
     if error.status_code == 400 and "retry_countdown_config" in error.error:
         messages = error.error.pop("retry_countdown_config")
         for message in messages if isinstance(messages, list) else [messages]:
-            name, _, text = message.partition(": ")
+            name, _colon, text = message.partition(": ")
             field = form._fields.get(f"retry_{name}") if text else None
             if field is None:
                 field, text = form.retry_choice, message
-            field.errors = [*field.errors, text]
+            field.errors = [*field.errors, shown(text)]
     return show_errors(form, error)
 
 
@@ -112,7 +122,7 @@ def webhooks_new():
         except AppError as error:
             errors = _show_errors(form, error)
         else:
-            flash(f"Webhook subscription to {subscription.event_type} created.", "success")
+            flash(_("Webhook subscription to %(event)s created.", event=subscription.event_type), "success")
             return redirect_to(url_for("admin.webhooks"))
     status = 400 if request.method == "POST" else 200
     return render_template("admin/webhooks_form.html", form=form, subscription=None, errors=errors), status
@@ -133,7 +143,7 @@ def webhooks_edit(subscription_id: int):
             "retry_max_interval": "" if config.get("max_interval") is None else str(config["max_interval"]),
         }
     )
-    form.secret_key.description = "Blank keeps the current secret. It is never shown."
+    form.secret_key.description = _("Blank keeps the current secret. It is never shown.")
     errors: list[str] = []
     if form.validate_on_submit():
         try:
@@ -143,7 +153,7 @@ def webhooks_edit(subscription_id: int):
         except AppError as error:
             errors = _show_errors(form, error)
         else:
-            flash("Webhook subscription saved.", "success")
+            flash(_("Webhook subscription saved."), "success")
             return redirect_to(url_for("admin.webhooks"))
     status = 400 if request.method == "POST" else 200
     return render_template("admin/webhooks_form.html", form=form, subscription=subscription, errors=errors), status
@@ -163,7 +173,7 @@ def webhooks_delete(subscription_id: int):
         )
         return render_template("admin/webhooks_delete.html", subscription=subscription, counts=counts)
     delete_subscription(subscription_id=subscription_id)
-    flash(f"Webhook subscription to {subscription.target_url} deleted.", "success")
+    flash(_("Webhook subscription to %(url)s deleted.", url=subscription.target_url), "success")
     return redirect(url_for("admin.webhooks"))
 
 
@@ -217,6 +227,6 @@ def _subjects(rows: list) -> dict[str, dict[int, str]]:
 @admin_blueprint.post("/webhooks/<id:subscription_id>/deliveries/<id:delivery_id>/redeliver")
 def webhooks_redeliver(subscription_id: int, delivery_id: int):
     delivery = redeliver(subscription_id=subscription_id, delivery_id=delivery_id)
-    flash(f"Delivery {delivery.id} will be sent again shortly.", "success")
+    flash(_("Delivery %(id)s will be sent again shortly.", id=delivery.id), "success")
     back = url_for("admin.webhooks_deliveries", subscription_id=subscription_id)
     return redirect(f"{back}#delivery-{delivery.id}")
