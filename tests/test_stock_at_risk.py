@@ -11,7 +11,7 @@ import re
 import pytest
 
 from oms_dashboard.selectors.stock_at_risk import at_risk_count
-from tests.helpers import ApiClient, available, location_id, order, run, sign_in, stock, token
+from tests.helpers import ApiClient, available, location_id, order, run, sign_in, token
 from tests.invariants import assert_invariants
 from tests.test_query_counts import counted_statements
 
