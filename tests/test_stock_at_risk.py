@@ -11,7 +11,7 @@ import re
 import pytest
 
 from oms_dashboard.selectors.stock_at_risk import at_risk_count
-from tests.helpers import ApiClient, available, location_id, order, run, sign_in, token
+from tests.helpers import ApiClient, available, csrf_token, location_id, order, run, sign_in, token
 from tests.invariants import assert_invariants
 from tests.test_query_counts import counted_statements
 
@@ -160,3 +160,19 @@ def test_the_bulk_toolbar_keeps_the_filter(erp, manager, shop):
     push(erp, "L1", "A", 0)
     html = page(manager, "/packages/?at_risk=1")
     assert '<input type="hidden" name="at_risk" value="1">' in html
+
+
+def test_in_turkish_the_flag_the_filter_and_the_warning_are_turkish(erp, manager, shop):
+    push(erp, "L1", "A", 1)
+    form = csrf_token(page(manager, "/"))
+    manager.post("/language", data={"locale": "tr", "next": "/", "csrf_token": form})
+
+    html = page(manager, "/packages/?at_risk=1")
+    assert ">Stok riskli</span>" in html
+    assert 'title="Raftaki adet, açık paketler için rezerve edilenden az."' in html
+    assert "<span>Yalnızca stok riskli olanlar</span>" in html
+    assert re.search(
+        r"Tea Glass</span> <code>A</code>:\s*2 rezerve, rafta 1</li>", page(manager, f"/packages/{shop['tea'][0]}")
+    )
+    assert ">2 paket stok riskli</a>." in page(manager, f"/locations/{location_id('L1')}")
+    assert "Stok riskli paket yok." in page(manager, f"/locations/{location_id('L2')}")
