@@ -26,7 +26,7 @@ from ..models import (
     Transition,
     TransitionLog,
 )
-from ..states import PackageStatus, Visibility
+from ..states import Visibility
 from .packages import (
     PackageFilters,
     filtered_packages,
@@ -113,7 +113,8 @@ def package_list_page(
         offset=(page - 1) * page_size,
         limit=page_size,
         oldest_in_status_first=filters.oldest_in_status_first,
-        searched=bool(filters.search),
+        # like a search, the packages at risk are few and found through their own index (open statuses)
+        searched=bool(filters.search) or filters.at_risk,
     )
     query = (
         select(
@@ -210,7 +211,7 @@ class PackageDetail:
 
 
 def package_detail(*, package_id: int, actor: Actor) -> PackageDetail:
-    """Everything the detail page shows in at most 7 queries, whatever the number of items."""
+    """Everything the detail page shows in 7 queries, whatever the number of items."""
     package = get_package(package_id=package_id, actor=actor, hide_other_locations=True)
     other_packages = list(
         db.session.scalars(
@@ -236,8 +237,7 @@ def package_detail(*, package_id: int, actor: Actor) -> PackageDetail:
         # Only a package that ever had a transfer pays for this query.
         transfers=transfers_of_package(package.id) if package.transfer_sequence else [],
         internal_codes=actor.visibility is not Visibility.INSTORE,
-        # Only a package that may hold reservations (one that holds quota) pays for this query.
-        stock_at_risk=stock_at_risk_of(package_id=package.id) if PackageStatus(package.status).holds_quota else [],
+        stock_at_risk=stock_at_risk_of(package_id=package.id),
     )
 
 

@@ -14,7 +14,7 @@ from ..errors import AppError
 from ..extensions import db
 from ..models import Order, Package, PackageCount, PackageItem, Product, Shipment, StockLocation
 from ..search_keys import fold, prefix_range
-from .stock_at_risk import at_risk_package_ids
+from .stock_at_risk import packages_at_risk
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def filtered_packages(*, filters: PackageFilters, actor: Actor) -> Select:
     if filters.overdue_hours is not None:
         query = query.where(_overdue(filters.overdue_hours, only_status=filters.status))
     if filters.at_risk:
-        query = query.where(Package.id.in_(at_risk_package_ids()))
+        query = query.where(packages_at_risk())
     return query
 
 

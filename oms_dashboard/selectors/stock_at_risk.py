@@ -5,21 +5,26 @@ nothing is dropped, the row has nothing available, and every package holding one
 *at risk*. The invariant is `stock.reserved == number of reservation rows`, not `reserved <= quantity`.
 
 Every question here is one statement whatever the number of packages on a page: the list flags its rows
-with a correlated EXISTS in its own row query, the filter is an IN over the same join. They walk
-package_items(package_id) → reservations(package_item_id, unique) → stocks(id), or, from the shelf side,
-stocks → reservations(stock_id); no index of their own. (A partial index on `reserved > quantity` would
-make every reservation's UPDATE of a stock row a non-HOT update on PostgreSQL: the counters are the
-hottest rows there are.)
+with a correlated EXISTS in its own row query, and the filter and the location's count use the same EXISTS
+on the packages that may hold reservations at all, those in a quota-holding status (the open work, bounded
+by the quotas: an index range on (location, status, id) or (status, id)), never on history or the catalogue.
+The EXISTS walks package_items(package_id) → reservations(package_item_id, unique) → stocks(id). No index
+of its own: a partial index on `reserved > quantity` would make every reservation's UPDATE of a stock row a
+non-HOT update on PostgreSQL, and the counters are the hottest rows there are.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, select
 
 from ..extensions import db
 from ..models import Package, PackageItem, Product, Reservation, Stock, StockLocation
+from ..states import QUOTA_HOLDING_STATUSES
+
+# Only a package in one of these statuses holds reservations (tests/invariants.py).
+HOLDING = sorted(status.value for status in QUOTA_HOLDING_STATUSES)
 
 
 def _over_reserved() -> ColumnElement[bool]:
@@ -42,23 +47,16 @@ def package_is_at_risk() -> ColumnElement[bool]:
     )
 
 
-def at_risk_package_ids() -> Select:
-    """The ids of every package at risk, from the over-reserved shelves' side: for `Package.id.in_(…)`."""
-    return (
-        select(PackageItem.package_id)
-        .join(Reservation, Reservation.package_item_id == PackageItem.id)
-        .join(Stock, Stock.id == Reservation.stock_id)
-        .where(_over_reserved())
-    )
+def packages_at_risk() -> ColumnElement[bool]:
+    """The WHERE term of the `at_risk=1` filter: in a status that holds reservations, and at risk."""
+    return and_(Package.status.in_(HOLDING), package_is_at_risk())
 
 
 def at_risk_count(*, location_id: int) -> int:
     """Packages at this location that are at risk (wherever the shelf they reserved on is): the number the
     list filtered with `?location=<id>&at_risk=1` counts. One query."""
     return db.session.scalar(
-        select(func.count())
-        .select_from(Package)
-        .where(Package.stock_location_id == location_id, Package.id.in_(at_risk_package_ids()))
+        select(func.count()).select_from(Package).where(Package.stock_location_id == location_id, packages_at_risk())
     )
 
 
