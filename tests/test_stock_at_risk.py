@@ -121,7 +121,7 @@ def test_the_filter_lists_only_the_packages_at_risk_with_the_other_filters(erp, 
         assert 'role="alert">at_risk: ' in response.get_data(as_text=True)
 
 
-def test_packing_or_cancelling_takes_a_package_off_the_list(erp, manager, shop):
+def test_packing_takes_a_package_off_the_list_and_leaves_the_other_at_risk(erp, manager, shop):
     push(erp, "L1", "A", 1)
     first, _second = shop["tea"]
     run(first, "COMPLETE_PACKAGING")  # its reservation is consumed: the shelf holds 0 of 1 reserved
