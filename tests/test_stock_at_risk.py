@@ -11,7 +11,7 @@ import re
 import pytest
 
 from oms_dashboard.selectors.stock_at_risk import at_risk_count
-from tests.helpers import ApiClient, available, csrf_token, location_id, order, run, sign_in, token
+from tests.helpers import ApiClient, available, csrf_token, location_id, order, run, sign_in, token, waiting_transfer
 from tests.invariants import assert_invariants
 from tests.test_query_counts import counted_statements
 
@@ -176,3 +176,21 @@ def test_in_turkish_the_flag_the_filter_and_the_warning_are_turkish(erp, manager
     )
     assert ">2 paket stok riskli</a>." in page(manager, f"/locations/{location_id('L1')}")
     assert "Stok riskli paket yok." in page(manager, f"/locations/{location_id('L2')}")
+
+
+def test_a_unit_coming_by_transfer_is_at_risk_at_its_source_and_the_warning_names_the_source(erp, manager, shop):
+    package_id = waiting_transfer()  # its Coffee Cup is reserved at the warehouse (WH), the package is at a store
+    push(erp, "WH", "B", 0)
+
+    detail = page(manager, f"/packages/{package_id}")
+    assert re.search(r"Coffee Cup</span> <code>B</code>:\s*1 reserved, 0 on the shelf at Warehouse</li>", detail)
+    number = re.search(r'<h1 id="package-title">Package (\w+)</h1>', detail).group(1)
+    assert number in flagged(page(manager, "/packages/"))
+    [here] = [
+        code for code in ("L1", "L2") if number in listed(page(manager, f"/packages/?location={location_id(code)}"))
+    ]
+    at_risk_here = listed(page(manager, f"/packages/?location={location_id(here)}&at_risk=1"))
+    assert number in at_risk_here  # (emptying the stores' Coffee Cups put 103P1 at risk too)
+    assert at_risk_count(location_id=location_id(here)) == len(at_risk_here)
+    assert at_risk_count(location_id=location_id("WH")) == 0  # counted where the package is, as the list filters
+    assert_invariants()
