@@ -156,10 +156,13 @@ def test_the_list_costs_the_same_number_of_queries_with_packages_at_risk(erp, ma
     assert len(statements) == before
 
 
-def test_the_bulk_toolbar_keeps_the_filter(erp, manager, shop):
+def test_the_bulk_toolbar_and_the_pick_list_keep_the_filter(erp, manager, shop):
     push(erp, "L1", "A", 0)
     html = page(manager, "/packages/?at_risk=1")
     assert '<input type="hidden" name="at_risk" value="1">' in html
+    picks = page(manager, "/packages/picklist?at_risk=1")
+    assert {"101P1", "102P1"} <= set(re.findall(r"\d+P\d+", picks))
+    assert "103P1" not in picks and "201P1" not in picks
 
 
 def test_in_turkish_the_flag_the_filter_and_the_warning_are_turkish(erp, manager, shop):
