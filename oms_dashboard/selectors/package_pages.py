@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -38,6 +38,7 @@ from .packages import (
     page_of_ids,
     status_counts_matching,
 )
+from .stock_at_risk import StockAtRisk, package_is_at_risk, stock_at_risk_of
 from .transfers import transfers_of_package
 from .transitions import commands_for, history_label, runnable
 from .webhooks import EventDelivery, package_events
@@ -59,6 +60,7 @@ class PackageRow:
     status_changed_date: datetime
     age: timedelta  # in its status, at the time the page was made
     overdue: bool  # older than the configured threshold of its status
+    at_risk: bool = False  # holds a reservation on a shelf with fewer units than it has reserved
 
     @property
     def age_label(self) -> str:
@@ -116,7 +118,8 @@ def package_list_page(
         offset=(page - 1) * page_size,
         limit=page_size,
         oldest_in_status_first=filters.oldest_in_status_first,
-        searched=bool(filters.search),
+        # like a search, the packages at risk are few and found through their own index (open statuses)
+        searched=bool(filters.search) or filters.at_risk,
     )
     query = (
         select(
@@ -129,6 +132,7 @@ def package_list_page(
             StockLocation.name,
             active_items,
             Package.status_changed_date,
+            package_is_at_risk(),
         )
         .select_from(ids)
         .join(Package, Package.id == ids.c.id)
@@ -139,10 +143,11 @@ def package_list_page(
     now = datetime.now(timezone.utc)
     thresholds = overdue_hours or {}
     rows = []
-    for *columns, entered in db.session.execute(query):
+    for *columns, entered, at_risk in db.session.execute(query):
         age = max(now - _aware(entered), timedelta(0))
         limit = thresholds.get(columns[2])
-        rows.append(PackageRow(*columns, entered, age, limit is not None and age > timedelta(hours=limit)))
+        overdue = limit is not None and age > timedelta(hours=limit)
+        rows.append(PackageRow(*columns, entered, age, overdue, bool(at_risk)))
     return PackageListPage(rows=rows, total=total, status_counts=counts, page=page, page_size=page_size)
 
 
@@ -199,6 +204,8 @@ class PackageDetail:
     transfers: list[TransferOrder]
     # Managers and admins also see the command codes in the history; store staff only their labels.
     internal_codes: bool = False
+    # The over-reserved shelves this package holds reservations on (selectors/stock_at_risk.py).
+    stock_at_risk: list[StockAtRisk] = field(default_factory=list)
 
     def command(self, name: str) -> Transition | None:
         return next((transition for transition in self.commands if transition.command == name), None)
@@ -210,7 +217,7 @@ class PackageDetail:
 
 
 def package_detail(*, package_id: int, actor: Actor) -> PackageDetail:
-    """Everything the detail page shows in 6 queries, whatever the number of items."""
+    """Everything the detail page shows in 7 queries, whatever the number of items."""
     package = get_package(package_id=package_id, actor=actor, hide_other_locations=True)
     other_packages = list(
         db.session.scalars(
@@ -236,6 +243,7 @@ def package_detail(*, package_id: int, actor: Actor) -> PackageDetail:
         # Only a package that ever had a transfer pays for this query.
         transfers=transfers_of_package(package.id) if package.transfer_sequence else [],
         internal_codes=actor.visibility is not Visibility.INSTORE,
+        stock_at_risk=stock_at_risk_of(package_id=package.id),
     )
 
 

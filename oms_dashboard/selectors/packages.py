@@ -14,6 +14,7 @@ from ..errors import AppError
 from ..extensions import db
 from ..models import Order, Package, PackageCount, PackageItem, Product, Shipment, StockLocation
 from ..search_keys import fold, prefix_range
+from .stock_at_risk import packages_at_risk
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class PackageFilters:
     channel: str | None = None
     cargo_company_id: int | None = None
     overdue_hours: Mapping[int, int] | None = None
+    # Only packages holding a reservation on a shelf with fewer units than it has reserved (stock_at_risk.py).
+    at_risk: bool = False
     # The order of the list: newest first, or "age": the longest in its status first.
     oldest_in_status_first: bool = False
 
@@ -111,6 +114,8 @@ def filtered_packages(*, filters: PackageFilters, actor: Actor) -> Select:
         )
     if filters.overdue_hours is not None:
         query = query.where(_overdue(filters.overdue_hours, only_status=filters.status))
+    if filters.at_risk:
+        query = query.where(packages_at_risk())
     return query
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from ..i18n import N_, show_times_in
 from ..selectors.locations import CARD_STATUSES, CardSort, cards_version, location_cards, location_counts
+from ..selectors.stock_at_risk import at_risk_count
 from ..states import PackageStatus
 from .auth import current_actor, require_login
 from .htmx import render, wants_fragment
@@ -103,10 +104,15 @@ def movements():
 def detail(location_id: int):
     counts = location_counts(location_id=location_id, actor=current_actor())
     show_times_in(counts.location)
-    return render(
+    at_risk = at_risk_count(location_id=location_id)  # packages here whose shelf holds fewer units than reserved
+    page, status = render(
         "locations/detail.html",
         "locations/_status_counts.html",
         counts=counts,
         statuses=list(PackageStatus),
         refresh_seconds=current_app.config["MOVEMENTS_REFRESH_SECONDS"],
+        at_risk=at_risk,
     )
+    if wants_fragment():  # the counts' poll: the stock-at-risk line too, swapped in by its id
+        page += render_template("locations/_at_risk.html", at_risk=at_risk, location_id=location_id, out_of_band=True)
+    return page, status

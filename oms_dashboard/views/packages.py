@@ -58,6 +58,7 @@ def list_filters(query: PackageListQuery) -> PackageFilters:
         channel=query.channel,
         cargo_company_id=query.carrier,
         overdue_hours=current_app.config["OVERDUE_HOURS"] if query.overdue else None,
+        at_risk=query.at_risk is not None,
         oldest_in_status_first=query.sort == "age",
     )
 

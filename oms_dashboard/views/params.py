@@ -50,6 +50,7 @@ class PackageListQuery(BaseModel):
     channel: text(64) | None = None  # the order's sales channel code
     carrier: QueryId | None = None  # the shipment's cargo company
     overdue: Literal["1"] | None = None  # only packages older in their status than its threshold
+    at_risk: Literal["1"] | None = None  # only packages whose shelf holds fewer units than are reserved
     sort: Literal["newest", "age"] = "newest"  # age: the longest in its status first
     page: QueryPage = 1
 
