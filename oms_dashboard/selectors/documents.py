@@ -6,16 +6,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..actors import Actor
 from ..errors import AppError
 from ..extensions import db
+from ..i18n import N_
 from ..models import Package, PackageItem, Shipment
 from ..text import address_line, as_text, field_text, person_name
 
-NO_LABEL_MESSAGE = "This package has no shipping label yet: it gets one when it is packed."
+NO_LABEL_MESSAGE = N_("This package has no shipping label yet: it gets one when it is packed.")
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ def printable_package(*, package_id: int, actor: Actor, needs_label: bool) -> Pa
     if package is None or not actor.may_access(package.stock_location_id):
         raise AppError.not_found()
     if needs_label and not has_label(package):
-        raise AppError(404, {"detail": NO_LABEL_MESSAGE})
+        raise AppError(404, {"detail": gettext(NO_LABEL_MESSAGE)})
     return package
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from flask_babel import gettext
+
 from ..actors import Actor
 from ..errors import AppError
 from ..models import PackageItem
@@ -92,7 +94,7 @@ def progress_of(detail: PackageDetail, scanned: list[str], code: str | None = No
     so_far = Counter(scanned)
     if so_far - expected:
         # Not from this panel (edited), or the package changed since: the list cannot be trusted.
-        raise AppError.field("scanned", "These codes are not the items of this package; start scanning again.")
+        raise AppError.field("scanned", gettext("These codes are not the items of this package; start scanning again."))
     progress = ScanProgress(lines=[], scanned=list(scanned), packing=packing_command(detail), last_code=code)
     names = {item_key(item): f"{item.product.name} ({item.product.sku})" for item in items}
     if code:

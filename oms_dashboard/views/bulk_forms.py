@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from flask import request
+from flask_babel import gettext
 from pydantic import ConfigDict, Field, StringConstraints
 
 from ..errors import AppError
@@ -86,7 +87,7 @@ def chosen_command(key: str | None, visibility: Visibility | None) -> BulkChoice
     """The toolbar's choice named by `key`, or a 400 naming `command`."""
     choices = {choice.key: choice for choice in bulk_choices(statuses=list(PackageStatus), visibility=visibility)}
     if not key:
-        raise AppError.field("command", "Choose an action.")
+        raise AppError.field("command", gettext("Choose an action."))
     if key not in choices:
-        raise AppError.field("command", "Not an action you can run on several packages.")
+        raise AppError.field("command", gettext("Not an action you can run on several packages."))
     return choices[key]

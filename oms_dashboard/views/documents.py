@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 
 from flask import Blueprint, Response, render_template
+from flask_babel import gettext
 
 from ..barcodes import code128_svg
 from ..errors import AppError
@@ -77,7 +78,7 @@ def carrier_label(package_id: int):
     package = get_package(package_id=package_id, actor=current_actor(), hide_other_locations=True)
     shipment = package.shipment
     if shipment is None or not shipment.label_document:
-        raise AppError(404, {"detail": "The carrier has sent no label document for this package."})
+        raise AppError(404, {"detail": gettext("The carrier has sent no label document for this package.")})
     is_pdf = shipment.label_format == "pdf"
     response = Response(
         base64.b64decode(shipment.label_document), mimetype="application/pdf" if is_pdf else "application/octet-stream"
@@ -109,7 +110,7 @@ def labels_pdf_download():
     query = print_batch_query()
     batch = printable_packages(package_ids=query.package_ids, actor=current_actor(), needs_label=True)
     if not batch.packages:
-        raise AppError(404, {"detail": "None of these packages has a shipping label you may print."})
+        raise AppError(404, {"detail": gettext("None of these packages has a shipping label you may print.")})
     content = labels_pdf([label_content(package) for package in batch.packages], title="Shipping labels")
     return _pdf(content, f"labels-{len(batch.packages)}-packages.pdf")
 
@@ -131,6 +132,6 @@ def documents_pdf_download():
     query = print_batch_query()
     batch = printable_packages(package_ids=query.package_ids, actor=current_actor(), needs_label=False)
     if not batch.packages:
-        raise AppError(404, {"detail": "None of these packages is one you may print."})
+        raise AppError(404, {"detail": gettext("None of these packages is one you may print.")})
     content = documents_pdf(batch.packages, title="Package documents")
     return _pdf(content, f"documents-{len(batch.packages)}-packages.pdf")

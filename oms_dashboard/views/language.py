@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from ..errors import AppError
@@ -19,7 +20,7 @@ def choose_language():
     from the next one on, and the browser goes back to the page it was on."""
     locale = request.form.get("locale", "")
     if locale not in LANGUAGES:
-        raise AppError.field("locale", f"Choose one of: {', '.join(LANGUAGES)}.")
+        raise AppError.field("locale", gettext("Choose one of: %(languages)s.", languages=", ".join(LANGUAGES)))
     session[SESSION_KEY] = locale
     if current_user.is_authenticated:
         set_language(user_id=current_user.id, locale=locale)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from flask import Blueprint, flash, render_template, request, url_for
+from flask_babel import gettext
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import AppError
@@ -43,7 +44,7 @@ def _scan_input(values: Any, *, with_code: bool) -> ScanInput:
     if with_code:
         data["code"] = values.get("code", "")
     if len(values.getlist("code")) > 1:
-        raise AppError.field("code", "Send one code at a time.")
+        raise AppError.field("code", gettext("Send one code at a time."))
     return parse(ScanInput, data)
 
 

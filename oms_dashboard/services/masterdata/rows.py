@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from flask_babel import gettext
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from ...i18n import N_
 from ...validation import WholeNumber, text
 
 Code = text(64)
 MAX_QUOTA = 1_000_000_000
 PRIORITY_RANGE = 1_000_000
 MAX_ATTRIBUTES = 50
-DERIVED_MESSAGE = "Derived from the packages at the location; it cannot be written."
+DERIVED_MESSAGE = N_("Derived from the packages at the location; it cannot be written.")
 
 Priority = Annotated[WholeNumber, Field(ge=-PRIORITY_RANGE, le=PRIORITY_RANGE)]
 MaxQuota = Annotated[WholeNumber, Field(ge=0, le=MAX_QUOTA)]
@@ -61,7 +63,7 @@ class _RefusesDerivedCounters(Row):
     @field_validator("quota", "available_quota", mode="before")
     @classmethod
     def _derived(cls, value: Any) -> Any:
-        raise ValueError(DERIVED_MESSAGE)
+        raise ValueError(gettext(DERIVED_MESSAGE))
 
 
 class LocationChanges(_RefusesDerivedCounters):
@@ -160,7 +162,7 @@ class CarrierRow(Row):
     @classmethod
     def _has_placeholder(cls, value: str | None) -> str | None:
         if value is not None and "{tracking_number}" not in value:
-            raise ValueError("Must contain {tracking_number}.")
+            raise ValueError(gettext("Must contain {tracking_number}."))
         return value
 
 
