@@ -7,9 +7,9 @@ from flask_babel import gettext
 
 from oms_dashboard.errors import AppError
 from oms_dashboard.extensions import db
-from oms_dashboard.models import Package
+from oms_dashboard.models import Package, Transition
 from oms_dashboard.states import PackageStatus
-from tests.helpers import ApiClient, csrf_token, order, run, sign_in, status_of, token, transition
+from tests.helpers import ApiClient, csrf_token, fresh, item_ids, order, run, sign_in, status_of, token, transition
 
 HTMX = {"HX-Request": "true"}
 
@@ -38,6 +38,31 @@ def test_a_command_run_on_a_turkish_page_says_what_it_did_in_turkish(client, two
     assert response.status_code == 200 and status_of(package_id) is PackageStatus.PACKED
     assert f"{number_of(package_id)} paketi paketlendi." in html
     assert "packed." not in html
+
+
+def test_a_not_found_on_a_turkish_page_names_and_links_the_packages_it_made_in_turkish(client, two_stores):
+    [first] = order("1001", "A", "B", prefer="L1")
+    sign_in(client, "selin")
+    press(client, "tr")
+    page = client.get(f"/packages/{first}").get_data(as_text=True)
+    not_found = db.session.scalar(
+        db.select(Transition.id).where(Transition.slug == "package__detected_out_of_stock_item__waiting__out_of_stock")
+    )
+
+    html = client.post(
+        f"/packages/{first}/actions/{not_found}",
+        data={"csrf_token": csrf_token(page), "package_items": [item_ids(first)[1]], "reason": "not_found"},
+        headers=HTMX,
+    ).get_data(as_text=True)
+
+    fresh()
+    made = {p.stock_location.erp_code: p for p in db.session.scalars(db.select(Package).where(Package.id != first))}
+    here, there = made["L1"], made["L2"]
+    assert "1 ürün bulunamadı olarak işaretlendi." in html
+    assert (
+        f'<a href="/packages/{here.id}">{here.number}</a> paketi olarak Kadıköy lokasyonuna yeniden planlandı.' in html
+    )
+    assert f"{there.number} paketi olarak Beşiktaş lokasyonuna yeniden planlandı." in html
 
 
 def test_the_same_command_on_an_english_page_keeps_its_english_sentence(client, two_stores):
