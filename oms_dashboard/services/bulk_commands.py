@@ -130,10 +130,9 @@ def _run_one(
     try:
         result = run_command(package_id=package_id, actor=actor, transition_id=transition_id)
     except AppError as failure:
-        # 406: another person (or the ERP) changed the package between the page and this run.
         if failure.status_code == 404:
             return PackageOutcome(package_id, None, Outcome.NOT_FOUND, gettext(NOT_FOUND))
-        if failure.status_code == 406:
+        if failure.status_code == 406:  # another person (or the ERP) changed the package between the page and this run
             reason = gettext(NO_LONGER_OFFERED, label=gettext(label))
         else:
             reason = failure.message
