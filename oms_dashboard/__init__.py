@@ -162,7 +162,7 @@ def refuse_overlong_uris() -> None:
         len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", "")) + 1,
     )
     if length > current_app.config["MAX_URI_LENGTH"]:
-        raise AppError(414, {"detail": f"The address is longer than {current_app.config['MAX_URI_LENGTH']} bytes."})
+        raise AppError.uri_too_long(current_app.config["MAX_URI_LENGTH"])
 
 
 def refuse_nul_characters() -> None:

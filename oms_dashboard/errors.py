@@ -4,7 +4,66 @@ from __future__ import annotations
 
 from typing import Any
 
-COMMAND_NOT_ALLOWED = "Command definition is not allowed! Check source & destination states of command to be created"
+from flask import g, has_request_context
+from flask_babel import gettext
+
+from .i18n import DEFAULT_LANGUAGE, N_, current_language
+
+# The API's words (a contract): kept in English in the error body; a page shows them translated (`message`).
+COMMAND_NOT_ALLOWED = N_(
+    "Command definition is not allowed! Check source & destination states of command to be created"
+)
+COMMAND_MISMATCH = N_("Command id and slug mismatch")
+NO_PLAN = N_("No stock location can serve the items of this package.")
+NOT_FOUND = N_("Not found.")
+UNAUTHENTICATED = N_("Authentication credentials were not provided.")
+FORBIDDEN = N_("You do not have permission to perform this action.")
+UNAVAILABLE = N_("The service is busy or its database is unreachable; nothing was changed. Retry shortly.")
+URI_TOO_LONG = N_("The address is longer than %(limit)s bytes.")
+
+# How a page names the field of a "field: message" error. The keys are the API's field names (its contract,
+# kept in the body and in English messages); the values are translated on pages in another language.
+FIELD_NAMES = {
+    "assignment_groups": N_("Assignment groups"),
+    "barcodes": N_("Barcodes"),
+    "cargo_company": N_("Cargo company"),
+    "code": N_("Code"),
+    "command": N_("Command"),
+    "default_cargo_company": N_("Default cargo company"),
+    "delivered_status": N_("Delivery status"),
+    "denial_reason": N_("Denial reason"),
+    "erp_code": N_("ERP code"),
+    "full_name": N_("Full name"),
+    "invoice_date": N_("Invoice date"),
+    "invoice_number": N_("Invoice number"),
+    "invoice_url": N_("Invoice URL"),
+    "is_active": N_("Active"),
+    "items": N_("Items"),
+    "label": N_("Shipping label"),
+    "label_format": N_("Label format"),
+    "label_url": N_("Label URL"),
+    "locale": N_("Language"),
+    "location": N_("Stock location"),
+    "locations": N_("Stock locations"),
+    "name": N_("Name"),
+    "number": N_("Number"),
+    "package_items": N_("Package items"),
+    "password": N_("Password"),
+    "pickup_code": N_("Pickup code"),
+    "pickup_location": N_("Pickup location"),
+    "quantity": N_("Quantity"),
+    "reason": N_("Reason"),
+    "role": N_("Role"),
+    "scanned": N_("Scanned codes"),
+    "sku": N_("SKU"),
+    "status": N_("Status"),
+    "stock_location": N_("Stock location"),
+    "title": N_("Title"),
+    "token": N_("API token"),
+    "tracking_number": N_("Tracking number"),
+    "transfer_items": N_("Transfer items"),
+    "username": N_("Username"),
+}
 
 
 # Seconds a client should wait before retrying a 503 (database busy or unreachable; nothing was changed).
@@ -17,6 +76,8 @@ class AppError(Exception):
         self.status_code = status_code
         self.error = error
         self.headers = headers or {}  # e.g. Retry-After on a 503
+        # A message with values that a page shows translated: (msgid, values); the body keeps the English.
+        self.page_text: tuple[str, dict[str, Any]] | None = None
 
     @property
     def body(self) -> dict[str, Any]:
@@ -24,14 +85,41 @@ class AppError(Exception):
 
     @property
     def message(self) -> str:
-        """One human sentence for pages: the non-field message, or "field: message" lines."""
+        """One human sentence for pages: the non-field message, or "field: message" lines.
+
+        In the page's language: messages raised during a page request are in it already (the services call
+        `gettext`, which answers English for the API, the CLI and the worker); the generic ones kept here in
+        English are translated now, and a field is named by its label (`FIELD_NAMES`) on a page in another
+        language than English. Outside a request (the CLI) it is the English of the API, field names included.
+        """
+        translate = self._may_translate()
+        if translate and self.page_text is not None:
+            msgid, values = self.page_text
+            return gettext(msgid, **values)
         parts = []
         for field, value in self.error.items():
             if field == "error_code":
                 continue
-            text = "; ".join(value) if isinstance(value, list) else str(value)
-            parts.append(text if field in {"non_field_errors", "detail"} else f"{field}: {text}")
+            texts = [str(each) for each in value] if isinstance(value, list) else [str(value)]
+            text = "; ".join(gettext(each) if translate else each for each in texts)
+            parts.append(text if field in {"non_field_errors", "detail"} else f"{self._field_name(field)}: {text}")
         return " ".join(parts)
+
+    def _may_translate(self) -> bool:
+        """On a page: yes, except that a 5xx page is built without the database (it may be what failed), so its
+        message is translated only when the page's language is known already (choosing it reads the user)."""
+        if not has_request_context():
+            return False
+        if self.status_code < 500:
+            return True
+        babel_state = g.get("_flask_babel")
+        return getattr(babel_state, "babel_locale", None) is not None
+
+    def _field_name(self, field: str) -> str:
+        label = FIELD_NAMES.get(field)
+        if label is None or not self._may_translate() or current_language() == DEFAULT_LANGUAGE:
+            return field  # English pages and the CLI keep the API's field name
+        return gettext(label)
 
     # Constructors for the cases the API contract names.
     @classmethod
@@ -55,27 +143,32 @@ class AppError(Exception):
 
     @classmethod
     def command_mismatch(cls) -> AppError:
-        return cls.non_field("Command id and slug mismatch", 406, "commands_100_5")
+        return cls.non_field(COMMAND_MISMATCH, 406, "commands_100_5")
 
     @classmethod
-    def no_plan(cls, message: str = "No stock location can serve the items of this package.") -> AppError:
+    def no_plan(cls, message: str = NO_PLAN) -> AppError:
         return cls.non_field(message, 406, "planning_100_1")
 
     @classmethod
     def not_found(cls) -> AppError:
-        return cls(404, {"detail": "Not found."})
+        return cls(404, {"detail": NOT_FOUND})
 
     @classmethod
-    def unauthenticated(cls, detail: str = "Authentication credentials were not provided.") -> AppError:
+    def unauthenticated(cls, detail: str = UNAUTHENTICATED) -> AppError:
         return cls(401, {"detail": detail})
 
     @classmethod
     def forbidden(cls) -> AppError:
-        return cls(403, {"detail": "You do not have permission to perform this action."})
+        return cls(403, {"detail": FORBIDDEN})
 
     @classmethod
-    def unavailable(
-        cls, detail: str = "The service is busy or its database is unreachable; nothing was changed. Retry shortly."
-    ) -> AppError:
+    def unavailable(cls, detail: str = UNAVAILABLE) -> AppError:
         """503: a transient database problem outlasted the retries. The request changed nothing."""
         return cls(503, {"detail": detail}, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+    @classmethod
+    def uri_too_long(cls, limit: int) -> AppError:
+        """414: the address is longer than `limit` bytes (English in the body, translated on a page)."""
+        error = cls(414, {"detail": URI_TOO_LONG % {"limit": limit}})
+        error.page_text = (URI_TOO_LONG, {"limit": limit})
+        return error

@@ -102,7 +102,7 @@ def test_the_source_reports_one_of_two_items_not_found_and_it_comes_from_elsewhe
     page.get_by_role("button", name="Product for Transfer Not Found & Wrong Product").click()
 
     expect(page.get_by_role("status")).to_have_text(
-        "Transfer 5001P1T1: 1 item(s) not found at Warehouse; the rest still come. Now coming from Beşiktaş."
+        "Transfer 5001P1T1: 1 item not found at Warehouse; the rest still come. Now coming from Beşiktaş."
     )
     expect(page.locator(".package-title .badge")).to_have_text("Waiting")
     expect(items.get_by_role("row")).to_have_count(2)

@@ -79,7 +79,7 @@ def printable_package(*, package_id: int, actor: Actor, needs_label: bool) -> Pa
     if package is None or not actor.may_access(package.stock_location_id):
         raise AppError.not_found()
     if needs_label and not has_label(package):
-        raise AppError(404, {"detail": NO_LABEL_MESSAGE})
+        raise AppError(404, {"detail": gettext(NO_LABEL_MESSAGE)})
     return package
 
 

@@ -15,7 +15,6 @@ from flask_babel import gettext
 
 from ..actors import Actor
 from ..errors import AppError
-from ..i18n import N_
 from ..models import PackageItem
 from .package_pages import PackageDetail, package_detail, package_id_by_number
 from .transitions import TransitionValues
@@ -95,7 +94,7 @@ def progress_of(detail: PackageDetail, scanned: list[str], code: str | None = No
     so_far = Counter(scanned)
     if so_far - expected:
         # Not from this panel (edited), or the package changed since: the list cannot be trusted.
-        raise AppError.field("scanned", N_("These codes are not the items of this package; start scanning again."))
+        raise AppError.field("scanned", gettext("These codes are not the items of this package; start scanning again."))
     progress = ScanProgress(lines=[], scanned=list(scanned), packing=packing_command(detail), last_code=code)
     names = {item_key(item): f"{item.product.name} ({item.product.sku})" for item in items}
     # The messages below are shown on the package page, in its language.

@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from flask_babel import gettext
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import selectinload
 
 from ..database import MAX_ID, run_in_transaction
 from ..errors import AppError
 from ..extensions import db
+from ..i18n import N_
 from ..models import ApiToken, Role, StockLocation, User, api_token_locations
 from ..models.base import utcnow
 from ..validation import BLANK_MESSAGE, unstorable_text_reason
@@ -32,6 +34,8 @@ TOKEN_NAME_MAX_LENGTH = 128
 # Django's rule: letters (any script), digits and @ . + - _; no spaces, so a name reads the same everywhere.
 USERNAME_CHARACTERS = re.compile(r"[\w.@+-]+")
 STAFF_NEED_LOCATIONS = "Store staff work at one or more locations"
+# The whole sentence a page shows (the admin user form uses it too).
+STAFF_NEED_LOCATIONS_MESSAGE = N_("Store staff work at one or more locations: tick at least one.")
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
@@ -43,7 +47,7 @@ def _locations(erp_codes: Sequence[str]) -> list[StockLocation]:
     found = list(db.session.scalars(select(StockLocation).where(StockLocation.erp_code.in_(set(erp_codes)))))
     unknown = sorted(set(erp_codes) - {location.erp_code for location in found})
     if unknown:
-        raise AppError.field("location", f"Unknown stock location: {', '.join(unknown)}.")
+        raise AppError.field("location", gettext("Unknown stock location: %(codes)s.", codes=", ".join(unknown)))
     return found
 
 
@@ -53,42 +57,48 @@ def _locations_by_id(location_ids: Sequence[int]) -> list[StockLocation]:
     found = list(db.session.scalars(select(StockLocation).where(StockLocation.id.in_(storable)))) if storable else []
     unknown = sorted(wanted - {location.id for location in found})
     if unknown:
-        raise AppError.field("locations", f"Unknown stock location id: {', '.join(map(str, unknown))}.")
+        raise AppError.field(
+            "locations", gettext("Unknown stock location id: %(ids)s.", ids=", ".join(map(str, unknown)))
+        )
     return sorted(found, key=lambda location: location.id)
 
 
 def _text(field: str, value: str, *, max_length: int, blank: bool = False) -> str:
     """`value` without surrounding spaces, or a 400 naming `field`: NUL or an unpaired surrogate, too long, blank."""
     if (reason := unstorable_text_reason(value)) is not None:
-        raise AppError.field(field, reason)
+        raise AppError.field(field, gettext(reason))
     value = value.strip()
     if len(value) > max_length:
-        raise AppError.field(field, f"At most {max_length} characters.")
+        raise AppError.field(field, _at_most(max_length))
     if not value and not blank:
-        raise AppError.field(field, BLANK_MESSAGE)
+        raise AppError.field(field, gettext(BLANK_MESSAGE))
     return value
 
 
 def _username(username: str) -> str:
     username = _text("username", username, max_length=USERNAME_MAX_LENGTH)
     if not USERNAME_CHARACTERS.fullmatch(username):
-        raise AppError.field("username", "Letters, digits and . _ - + @ only, without spaces.")
+        raise AppError.field("username", gettext("Letters, digits and . _ - + @ only, without spaces."))
     return username
 
 
 def _role(role: str) -> Role:
     if role not in {r.value for r in Role}:
-        raise AppError.field("role", f"One of: {', '.join(r.value for r in Role)}.")
+        raise AppError.field("role", gettext("One of: %(roles)s.", roles=", ".join(r.value for r in Role)))
     return Role(role)
 
 
 def _check_password_length(password: str) -> None:
     if (reason := unstorable_text_reason(password)) is not None:
-        raise AppError.field("password", reason)
+        raise AppError.field("password", gettext(reason))
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AppError.field("password", f"At least {MIN_PASSWORD_LENGTH} characters.")
+        raise AppError.field("password", gettext("At least %(num)d characters.", num=MIN_PASSWORD_LENGTH))
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise AppError.field("password", f"At most {MAX_PASSWORD_LENGTH} characters.")
+        raise AppError.field("password", _at_most(MAX_PASSWORD_LENGTH))
+
+
+def _at_most(max_length: int) -> str:
+    return gettext("At most %(num)d characters.", num=max_length)
 
 
 def create_user(
@@ -105,14 +115,14 @@ def create_user(
     full_name = _text("full_name", full_name, max_length=FULL_NAME_MAX_LENGTH, blank=True)
     role = _role(role)
     if role == Role.STORE_STAFF and not (location_codes or location_ids):
-        if location_ids is None:
+        if location_ids is None:  # the CLI
             raise AppError.field("location", f"{STAFF_NEED_LOCATIONS}: give --location.")
-        raise AppError.field("locations", f"{STAFF_NEED_LOCATIONS}: tick at least one.")
+        raise AppError.field("locations", _staff_need_locations())
     _check_password_length(password)
 
     def work() -> int:
         if db.session.scalars(select(User.id).where(User.username == username)).first() is not None:
-            raise AppError.field("username", f"A user named {username} already exists.")
+            raise AppError.field("username", gettext("A user named %(username)s already exists.", username=username))
         locations = _locations_by_id(location_ids) if location_ids is not None else _locations(location_codes)
         user = User(username=username, role=role.value, full_name=full_name, locations=locations)
         user.set_password(password)
@@ -124,15 +134,19 @@ def create_user(
     return run_in_transaction(work)
 
 
+def _staff_need_locations() -> str:
+    return gettext(STAFF_NEED_LOCATIONS_MESSAGE)
+
+
 def _refuse_self_lockout(*, user_id: int, by_user_id: int | None, role: Role, is_active: bool) -> None:
     """An admin keeps their own access: someone who can manage users always remains."""
     if by_user_id is None or by_user_id != user_id:
         return
     refused: dict[str, list[str] | str] = {}
     if role != Role.ADMIN:
-        refused["role"] = ["You cannot remove your own admin role: another admin can."]
+        refused["role"] = [gettext("You cannot remove your own admin role: another admin can.")]
     if not is_active:
-        refused["is_active"] = ["You cannot deactivate your own account: another admin can."]
+        refused["is_active"] = [gettext("You cannot deactivate your own account: another admin can.")]
     if refused:
         raise AppError.validation(refused)
 
@@ -176,19 +190,20 @@ def update_user(
         user = _user_for_update(user_id)
         locations = _locations_by_id(location_ids)
         if new_role == Role.STORE_STAFF and not locations:
-            raise AppError.field("locations", f"{STAFF_NEED_LOCATIONS}: tick at least one.")
+            raise AppError.field("locations", _staff_need_locations())
+        # What changed, in words a page shows (translated there: they are marked for the catalogue).
         changed = []
         if user.full_name != full_name:
             user.full_name = full_name
-            changed.append("full name")
+            changed.append(N_("full name"))
         if user.role != new_role.value:
             user.role = new_role.value
-            changed.append("role")
+            changed.append(N_("role"))
         if [location.id for location in user.locations] != [location.id for location in locations]:
             user.locations = locations
-            changed.append("locations")
+            changed.append(N_("locations"))
         if _set_active(user, is_active):
-            changed.append("active" if is_active else "deactivated")
+            changed.append(N_("active") if is_active else N_("deactivated"))
         return changed
 
     return run_in_transaction(work)
@@ -361,8 +376,9 @@ def revoke_tokens(*, name: str | None = None, token_id: int | None = None) -> in
 
     revoked = run_in_transaction(work)
     if not revoked:
-        what = f"named {name}" if name is not None else f"with id {token_id}"
-        raise AppError.field("name" if name is not None else "token", f"No live token {what}.")
+        if name is not None:
+            raise AppError.field("name", gettext("No live token named %(name)s.", name=name))
+        raise AppError.field("token", gettext("No live token with id %(id)s.", id=token_id))
     return revoked
 
 
@@ -387,7 +403,7 @@ def set_language(*, user_id: int, locale: str | None) -> None:
     from ..i18n import LANGUAGES
 
     if locale is not None and locale not in LANGUAGES:
-        raise AppError.field("locale", f"Choose one of {', '.join(LANGUAGES)}.")
+        raise AppError.field("locale", gettext("Choose one of %(languages)s.", languages=", ".join(LANGUAGES)))
 
     def work() -> None:
         db.session.execute(update(User).where(User.id == user_id).values(locale=locale))

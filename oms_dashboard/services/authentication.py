@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
+from flask_babel import ngettext
 from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash
 
@@ -74,8 +75,11 @@ def _refuse_while_throttled(username: str, client_address: str, limits: Throttle
     if ends:
         seconds = max(1, math.ceil((max(ends) - now).total_seconds()))
         minutes = math.ceil(seconds / 60)
-        wait = f"{minutes} minute{'' if minutes == 1 else 's'}"
-        detail = f"Too many failed sign-in attempts. Try again in {wait}."
+        detail = ngettext(  # the sign-in page's language (the API signs in with tokens, never here)
+            "Too many failed sign-in attempts. Try again in %(num)d minute.",
+            "Too many failed sign-in attempts. Try again in %(num)d minutes.",
+            minutes,
+        )
         raise AppError(429, {"detail": detail}, headers={"Retry-After": str(seconds)})
 
 

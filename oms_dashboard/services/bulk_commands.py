@@ -12,35 +12,41 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..actors import Actor
 from ..errors import AppError
 from ..extensions import db
+from ..i18n import N_
 from ..models import Package
 from ..selectors.transitions import commands_by_state, runs_on
 from ..states import PackageStatus
 from .commands import run_command
 
-# How the summary names what happened, by where the command leads ("3 packed, 1 refused").
+# How the summary names what happened, by where the command leads ("3 packed, 1 refused"): a count and a word,
+# translated where the summary is made (the page's language).
 DONE_WORDS = {
-    PackageStatus.PREPARING: "started",
-    PackageStatus.READY_FOR_PACKAGING: "ready for packaging",
-    PackageStatus.PACKED: "packed",
-    PackageStatus.READY_FOR_PICKUP: "ready for pickup",
-    PackageStatus.SHIPPED: "shipped",
-    PackageStatus.ATTEMPTED_DELIVERY: "delivery attempted",
-    PackageStatus.DELIVERY_FAILED: "delivery failed",
-    PackageStatus.DELIVERED: "delivered",
-    PackageStatus.BLOCKED: "blocked",
-    PackageStatus.CANCELLED: "cancelled",
-    PackageStatus.PACKED_FOR_REFUND: "packed for refund",
-    PackageStatus.WAITING: "rescheduled",
+    PackageStatus.PREPARING: N_("%(num)d started"),
+    PackageStatus.READY_FOR_PACKAGING: N_("%(num)d ready for packaging"),
+    PackageStatus.PACKED: N_("%(num)d packed"),
+    PackageStatus.READY_FOR_PICKUP: N_("%(num)d ready for pickup"),
+    PackageStatus.SHIPPED: N_("%(num)d shipped"),
+    PackageStatus.ATTEMPTED_DELIVERY: N_("%(num)d delivery attempted"),
+    PackageStatus.DELIVERY_FAILED: N_("%(num)d delivery failed"),
+    PackageStatus.DELIVERED: N_("%(num)d delivered"),
+    PackageStatus.BLOCKED: N_("%(num)d blocked"),
+    PackageStatus.CANCELLED: N_("%(num)d cancelled"),
+    PackageStatus.PACKED_FOR_REFUND: N_("%(num)d packed for refund"),
+    PackageStatus.WAITING: N_("%(num)d rescheduled"),
 }
-NOT_FOUND = "Not found."
-NOT_OFFERED = "{label} is not available for a package in {status}."
-NO_LONGER_OFFERED = "{label} was no longer available: the package changed meanwhile."
+DONE = N_("%(num)d done")
+REFUSED = N_("%(num)d refused")
+NOT_FOUND_COUNT = N_("%(num)d not found")
+NOT_FOUND = N_("Not found.")
+NOT_OFFERED = N_("%(label)s is not available for a package in %(status)s.")
+NO_LONGER_OFFERED = N_("%(label)s was no longer available: the package changed meanwhile.")
 
 
 class Outcome(StrEnum):
@@ -60,7 +66,7 @@ class PackageOutcome:
 @dataclass(frozen=True)
 class BulkRun:
     label: str  # the command as the list's toolbar named it
-    done_word: str
+    done_word: str  # a DONE_WORDS message: "%(num)d packed"
     outcomes: tuple[PackageOutcome, ...]
 
     def count(self, outcome: Outcome) -> int:
@@ -68,10 +74,10 @@ class BulkRun:
 
     @property
     def summary(self) -> str:
-        """ "3 packed, 1 refused, 1 not found": the parts that happened, in that order."""
+        """ "3 packed, 1 refused, 1 not found": the parts that happened, in that order, in the page's language."""
         parts = [(self.count(Outcome.DONE), self.done_word)]
-        parts += [(self.count(Outcome.REFUSED), "refused"), (self.count(Outcome.NOT_FOUND), "not found")]
-        return ", ".join(f"{number} {word}" for number, word in parts if number) or "Nothing to do"
+        parts += [(self.count(Outcome.REFUSED), REFUSED), (self.count(Outcome.NOT_FOUND), NOT_FOUND_COUNT)]
+        return ", ".join(gettext(word, num=number) for number, word in parts if number) or gettext("Nothing to do")
 
 
 def run_bulk_command(
@@ -99,31 +105,37 @@ def run_bulk_command(
             ),
             None,
         )
-        refusal = None if transition else NOT_OFFERED.format(label=label, status=PackageStatus(package.status).label)
+        refusal = None if transition else _not_offered(label, PackageStatus(package.status))
         plan.append((package_id, package.number, transition.id if transition else None, refusal))
     # Plain values only from here: every command commits, which expires what the session loaded.
     outcomes = [_run_one(*step, label=label, actor=actor) for step in plan]
     return BulkRun(
         label=label,
-        done_word=DONE_WORDS.get(destination, "done") if destination is not None else "done",
+        done_word=DONE_WORDS.get(destination, DONE) if destination is not None else DONE,
         outcomes=tuple(outcomes),
     )
+
+
+def _not_offered(label: str, status: PackageStatus) -> str:
+    return gettext(NOT_OFFERED, label=gettext(label), status=gettext(status.label))
 
 
 def _run_one(
     package_id: int, number: str | None, transition_id: int | None, refusal: str | None, *, label: str, actor: Actor
 ) -> PackageOutcome:
     if number is None:
-        return PackageOutcome(package_id, None, Outcome.NOT_FOUND, NOT_FOUND)
+        return PackageOutcome(package_id, None, Outcome.NOT_FOUND, gettext(NOT_FOUND))
     if transition_id is None:
         return PackageOutcome(package_id, number, Outcome.REFUSED, refusal or "")
     try:
         result = run_command(package_id=package_id, actor=actor, transition_id=transition_id)
     except AppError as failure:
-        # 406: another person (or the ERP) changed the package between the page and this run.
-        reason = NO_LONGER_OFFERED.format(label=label) if failure.status_code == 406 else failure.message
         if failure.status_code == 404:
-            return PackageOutcome(package_id, None, Outcome.NOT_FOUND, NOT_FOUND)
+            return PackageOutcome(package_id, None, Outcome.NOT_FOUND, gettext(NOT_FOUND))
+        if failure.status_code == 406:  # another person (or the ERP) changed the package between the page and this run
+            reason = gettext(NO_LONGER_OFFERED, label=gettext(label))
+        else:
+            reason = failure.message
         return PackageOutcome(package_id, number, Outcome.REFUSED, reason)
     return PackageOutcome(package_id, number, Outcome.DONE, result.message)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from ..errors import AppError
@@ -18,14 +19,14 @@ def package_items(package: Package, item_ids: Iterable[int], *, field: str = "pa
     unknown = [item_id for item_id in wanted if item_id not in active]
     if unknown:
         listed = ", ".join(str(item_id) for item_id in unknown)
-        raise AppError.field(field, f"Not items of this package: {listed}.")
+        raise AppError.field(field, gettext("Not items of this package: %(items)s.", items=listed))
     return [active[item_id] for item_id in wanted]
 
 
 def denial_reason(reason_id: int, *, field: str = "denial_reason") -> DenialReason:
     reason = db.session.get(DenialReason, reason_id)
     if reason is None or not reason.is_active:
-        raise AppError.field(field, f"Unknown denial reason: {reason_id}.")
+        raise AppError.field(field, gettext("Unknown denial reason: %(id)s.", id=reason_id))
     return reason
 
 
@@ -35,5 +36,5 @@ def cargo_company(reference: int | str, *, field: str = "cargo_company") -> Carg
     else:
         company = db.session.scalars(select(CargoCompany).where(CargoCompany.erp_code == reference)).first()
     if company is None or not company.is_active:
-        raise AppError.field(field, f"Unknown cargo company: {reference}.")
+        raise AppError.field(field, gettext("Unknown cargo company: %(reference)s.", reference=reference))
     return company

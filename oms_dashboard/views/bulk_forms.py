@@ -12,7 +12,6 @@ from flask_babel import gettext
 from pydantic import ConfigDict, Field, StringConstraints
 
 from ..errors import AppError
-from ..i18n import N_
 from ..selectors.transitions import commands_by_state
 from ..states import PackageStatus, Visibility
 from ..validation import QueryId, parse
@@ -89,7 +88,7 @@ def chosen_command(key: str | None, visibility: Visibility | None) -> BulkChoice
     """The toolbar's choice named by `key`, or a 400 naming `command`."""
     choices = {choice.key: choice for choice in bulk_choices(statuses=list(PackageStatus), visibility=visibility)}
     if not key:
-        raise AppError.field("command", N_("Choose an action."))
+        raise AppError.field("command", gettext("Choose an action."))
     if key not in choices:
-        raise AppError.field("command", N_("Not an action you can run on several packages."))
+        raise AppError.field("command", gettext("Not an action you can run on several packages."))
     return choices[key]

@@ -10,7 +10,6 @@ from flask_babel import gettext
 
 from ..barcodes import code128_svg
 from ..errors import AppError
-from ..i18n import N_
 from ..models import Package
 from ..pdf_documents import documents_pdf, labels_pdf
 from ..selectors.documents import label_content, printable_package, printable_packages
@@ -83,7 +82,7 @@ def carrier_label(package_id: int):
     package = get_package(package_id=package_id, actor=current_actor(), hide_other_locations=True)
     shipment = package.shipment
     if shipment is None or not shipment.label_document:
-        raise AppError(404, {"detail": N_("The carrier has sent no label document for this package.")})
+        raise AppError(404, {"detail": gettext("The carrier has sent no label document for this package.")})
     is_pdf = shipment.label_format == "pdf"
     response = Response(
         base64.b64decode(shipment.label_document), mimetype="application/pdf" if is_pdf else "application/octet-stream"
@@ -115,7 +114,7 @@ def labels_pdf_download():
     query = print_batch_query()
     batch = printable_packages(package_ids=query.package_ids, actor=current_actor(), needs_label=True)
     if not batch.packages:
-        raise AppError(404, {"detail": N_("None of these packages has a shipping label you may print.")})
+        raise AppError(404, {"detail": gettext("None of these packages has a shipping label you may print.")})
     content = labels_pdf([label_content(package) for package in batch.packages], title=gettext("Shipping labels"))
     return _pdf(content, f"labels-{len(batch.packages)}-packages.pdf")
 
@@ -137,6 +136,6 @@ def documents_pdf_download():
     query = print_batch_query()
     batch = printable_packages(package_ids=query.package_ids, actor=current_actor(), needs_label=False)
     if not batch.packages:
-        raise AppError(404, {"detail": N_("None of these packages is one you may print.")})
+        raise AppError(404, {"detail": gettext("None of these packages is one you may print.")})
     content = documents_pdf(batch.packages, title=gettext("Package documents"))
     return _pdf(content, f"documents-{len(batch.packages)}-packages.pdf")

@@ -14,7 +14,6 @@ from flask_babel import gettext
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import AppError
-from ..i18n import N_
 from ..selectors.package_pages import PackageDetail, package_detail
 from ..selectors.scan_to_pack import ScanProgress, progress_of, scan_package
 from ..services.commands import run_command
@@ -45,7 +44,7 @@ def _scan_input(values: Any, *, with_code: bool) -> ScanInput:
     if with_code:
         data["code"] = values.get("code", "")
     if len(values.getlist("code")) > 1:
-        raise AppError.field("code", N_("Send one code at a time."))
+        raise AppError.field("code", gettext("Send one code at a time."))
     return parse(ScanInput, data)
 
 

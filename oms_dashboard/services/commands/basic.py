@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import delete
 
 from ...extensions import db
@@ -16,7 +17,12 @@ from .inputs import InvoiceInput, NoInput, RefuseInput
 
 
 def _moved(run: CommandRun) -> str:
-    return f"Package {run.package.number}: {PackageStatus(run.from_status).label} → {run.package.state.label}."
+    return gettext(
+        "Package %(number)s: %(before)s → %(after)s.",
+        number=run.package.number,
+        before=gettext(PackageStatus(run.from_status).label),
+        after=gettext(run.package.state.label),
+    )
 
 
 @handles("PKG_STATE_TRANSITION", NoInput)
@@ -30,7 +36,7 @@ def state_transition(run: CommandRun) -> CommandResult:
 def deallocate_reservations(run: CommandRun) -> CommandResult:
     release_reservations(item.id for item in run.package.active_items)
     set_package_status(run.package, run.destination)
-    return run.done(_moved(run) + " Its reservations were released.")
+    return run.done(_moved(run), gettext("Its reservations were released."))
 
 
 @handles("REFUSE_WITH_DENIAL_REASON", RefuseInput)
@@ -41,7 +47,13 @@ def refuse(run: CommandRun) -> CommandResult:
     package.denial_reason = reason
     set_package_status(package, run.destination)
     run.events.append(("package.refused", package))
-    return run.done(f"Package {package.number} refused ({reason.title}); it needs rescheduling.")
+    return run.done(
+        gettext(
+            "Package %(number)s refused (%(reason)s); it needs rescheduling.",
+            number=package.number,
+            reason=gettext(reason.title),
+        )
+    )
 
 
 @handles("PACKED_FOR_REFUND", NoInput)
@@ -68,5 +80,9 @@ def update_invoice(run: CommandRun) -> CommandResult:
     package.invoice_url = run.inputs.invoice_url
     waiting = package.state is PackageStatus.WAITING_INVOICE
     set_package_status(package, run.destination)  # Pending Invoice → Packaging Completed; else the same state
-    shippable = " It can ship now." if waiting else ""
-    return run.done(f"Invoice {package.invoice_number} recorded on package {package.number}.{shippable}")
+    return run.done(
+        gettext(
+            "Invoice %(invoice)s recorded on package %(number)s.", invoice=package.invoice_number, number=package.number
+        ),
+        gettext("It can ship now.") if waiting else "",
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 
 from ...actors import Actor
@@ -41,8 +42,12 @@ def request_cancellation(run: CommandRun) -> CommandResult:
     package = run.package
     set_package_status(package, run.destination)
     held = hold_transfers_for_cancellation(package=package, actor=run.actor)
-    transfers = f" {len(held)} transfer(s) held." if held else ""
-    return run.done(f"Cancellation of package {package.number} requested: the store confirms or rejects it.{transfers}")
+    return run.done(
+        gettext(
+            "Cancellation of package %(number)s requested: the store confirms or rejects it.", number=package.number
+        ),
+        ngettext("%(num)d transfer held.", "%(num)d transfers held.", len(held)) if held else "",
+    )
 
 
 @handles("CONFIRM_CANCELLATION", NoInput)
@@ -55,7 +60,7 @@ def confirm_cancellation(run: CommandRun) -> CommandResult:
     set_package_status(package, run.destination)  # the items take the package's status: cancelled
     for item in items:
         item.order_item.status = ItemStatus.CANCELLED.value
-    return run.done(f"Package {package.number} cancelled.")
+    return run.done(gettext("Package %(number)s cancelled.", number=package.number))
 
 
 @handles("REJECT_CANCELLATION", NoInput)
@@ -66,7 +71,13 @@ def reject_cancellation(run: CommandRun) -> CommandResult:
     if previous is PackageStatus.WAITING_FOR_TRANSFER and not has_open_transfers(package):
         previous = ready_status(package.stock_location)  # they arrived while the cancellation was pending
     set_package_status(package, previous)
-    return run.done(f"Cancellation of package {package.number} rejected: it is {previous.label} again.")
+    return run.done(
+        gettext(
+            "Cancellation of package %(number)s rejected: it is %(status)s again.",
+            number=package.number,
+            status=gettext(previous.label),
+        )
+    )
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -66,8 +67,8 @@ class CommandRun:
     def destination(self) -> PackageStatus:
         return PackageStatus(self.transition.destination_state)
 
-    def done(self, message: str) -> CommandResult:
-        return CommandResult(204, None, message)
+    def done(self, *sentences: str) -> CommandResult:
+        return CommandResult(204, None, join_sentences(*sentences))
 
     def record(self) -> None:
         package = self.package
@@ -92,6 +93,16 @@ class CommandRun:
         if package.status != self.from_status:
             events += status_events(package)
         emit_events(events + self.events)
+
+
+def join_sentences(*sentences: str) -> str:
+    """One message from whole sentences (each translated on its own), the empty ones left out."""
+    return " ".join(sentence for sentence in sentences if sentence)
+
+
+def package_at(number: str, location: str) -> str:
+    """A package and where it is, as a result message lists the packages a command made: "1001P2 at Kadıköy"."""
+    return gettext("%(number)s at %(location)s", number=number, location=location)
 
 
 Handler = Callable[[CommandRun], CommandResult]
@@ -199,7 +210,7 @@ def resolve_transition(
     """The transition named by id and/or slug (DESIGN §5.3: 400 neither, 406 mismatch or unknown), from
     the process's transition cache (`selectors.transitions.transition_table`)."""
     if transition_id is None and not slug:
-        raise AppError.non_field("transition or slug required")
+        raise AppError.non_field(gettext("transition or slug required"))
     table = transition_table(model)
     by_id = table.by_id.get(transition_id) if transition_id is not None else None
     by_slug = table.by_slug.get(slug) if slug else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
+from flask_babel import gettext
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -33,9 +34,9 @@ def _id_or_code(value: Any) -> int | str:
             return int(value)
         if 0 < len(value) <= 64:
             return value
-        raise ValueError("Give the cargo company's id or erp_code.")
+        raise ValueError(gettext("Give the cargo company's id or erp_code."))
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
-        raise ValueError("Give the cargo company's id or erp_code.")
+        raise ValueError(gettext("Give the cargo company's id or erp_code."))
     return value
 
 

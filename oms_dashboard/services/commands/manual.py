@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from ...errors import AppError
@@ -29,11 +30,13 @@ def manual_planning(run: core.CommandRun) -> core.CommandResult:
     unknown = sorted(set(listed) - set(active))
     left_out = sorted(set(active) - set(listed))
     if twice:
-        raise AppError.field(FIELD, f"Items in more than one group: {_ids(twice)}.")
+        raise AppError.field(FIELD, gettext("Items in more than one group: %(items)s.", items=_ids(twice)))
     if unknown:
-        raise AppError.field(FIELD, f"Not items of this package: {_ids(unknown)}.")
+        raise AppError.field(FIELD, gettext("Not items of this package: %(items)s.", items=_ids(unknown)))
     if left_out:
-        raise AppError.field(FIELD, f"Assign every item of the package; missing: {_ids(left_out)}.")
+        raise AppError.field(
+            FIELD, gettext("Assign every item of the package; missing: %(items)s.", items=_ids(left_out))
+        )
     codes = {group.stock_location for group in groups}
     locations = {
         location.erp_code: location
@@ -42,7 +45,7 @@ def manual_planning(run: core.CommandRun) -> core.CommandResult:
         )
     }
     if missing_codes := sorted(codes - set(locations)):
-        raise AppError.field(FIELD, f"Unknown stock location: {', '.join(missing_codes)}.")
+        raise AppError.field(FIELD, gettext("Unknown stock location: %(codes)s.", codes=", ".join(missing_codes)))
 
     release_reservations(active)
     created = []
@@ -58,9 +61,11 @@ def manual_planning(run: core.CommandRun) -> core.CommandResult:
             item.replanned_to_id = new_items[item.order_item_id].id
             item.status = ItemStatus.REPLANNED
     set_package_status(package, run.destination)
-    places = "; ".join(f"{new.number} at {new.stock_location.name}" for new in created)
+    places = "; ".join(core.package_at(new.number, new.stock_location.name) for new in created)
     return core.CommandResult(
-        200, {"packages": [new.id for new in created]}, f"Package {package.number} cancelled; new packages: {places}."
+        200,
+        {"packages": [new.id for new in created]},
+        gettext("Package %(number)s cancelled; new packages: %(places)s.", number=package.number, places=places),
     )
 
 
@@ -77,7 +82,14 @@ def _reserve_all(location: StockLocation, items) -> dict[int, int]:
         stock_id = stock_ids.get(product_id)
         if stock_id is None or not try_reserve(StockRow(stock_id, location.id, product_id), units[product_id]):
             sku = next(item.product.sku for item in items if item.product_id == product_id)
-            raise AppError.no_plan(f"{location.name} has not got {units[product_id]} × {sku} available.")
+            raise AppError.no_plan(
+                gettext(
+                    "%(location)s has not got %(units)s × %(sku)s available.",
+                    location=location.name,
+                    units=units[product_id],
+                    sku=sku,
+                )
+            )
     return {item.order_item_id: stock_ids[item.product_id] for item in items}
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from flask_babel import gettext, ngettext
+
 from ...errors import AppError
 from ...models import Package, PackageItem
 from ...states import DiscrepancyReason, ItemStatus, PackageStatus
@@ -16,7 +18,7 @@ from ..packages import create_package, create_planned_package, ready_status, rep
 from ..planning import PlannedGroup, merge_groups, plan_for_order
 from ..stock import add_reservations, release_reservations
 from ..transfer_orders import create_transfer
-from .core import CommandResult, CommandRun, handles
+from .core import CommandResult, CommandRun, handles, join_sentences, package_at
 from .inputs import NoInput, OutOfStockInput
 
 NOTHING_PLANNED = {
@@ -86,11 +88,16 @@ def _out_of_stock(run: CommandRun, *, advanced: bool) -> CommandResult:
 
     planned = [new for new in run.created if new.state is not PackageStatus.OUT_OF_STOCK]
     same_location = package if keep_package else _at(planned, package.stock_location_id)
-    reported = _count(len(missing), "item") + (
-        " marked wrong / defective" if reason is DiscrepancyReason.WRONG_PRODUCT else " marked not found"
-    )
+    if reason is DiscrepancyReason.WRONG_PRODUCT:
+        reported = ngettext(
+            "%(num)d item marked wrong / defective.", "%(num)d items marked wrong / defective.", len(missing)
+        )
+    else:
+        reported = ngettext("%(num)d item marked not found.", "%(num)d items marked not found.", len(missing))
     return CommandResult(
-        200, _response_body(same_location, planned), f"{reported}. {_where_they_went(run, package, keep_package)}"
+        200,
+        _response_body(same_location, planned),
+        join_sentences(reported, _where_they_went(run, package, keep_package)),
     )
 
 
@@ -100,7 +107,7 @@ def _reason(run: CommandRun) -> DiscrepancyReason:
         return DiscrepancyReason(run.inputs.reason)
     if run.input_parameters.get("reason", DiscrepancyReason.WRONG_PRODUCT.value) != DiscrepancyReason.WRONG_PRODUCT:
         raise AppError.field(
-            "reason", "This transition records a defective product; leave reason out or send wrong_product."
+            "reason", gettext("This transition records a defective product; leave reason out or send wrong_product.")
         )
     return DiscrepancyReason.WRONG_PRODUCT
 
@@ -121,10 +128,10 @@ def repack(run: CommandRun) -> CommandResult:
     _reserve_in_place(package, first)
     for planned in first.transfers:
         create_transfer(package=package, planned=planned, actor=run.actor)
-    places = [f"{package.number} at {first.location.name}"] + [
-        f"{new.number} at {new.stock_location.name}" for new in run.created
+    places = [package_at(package.number, first.location.name)] + [
+        package_at(new.number, new.stock_location.name) for new in run.created
     ]
-    return run.done("Rescheduled: " + "; ".join(places) + ".")
+    return run.done(gettext("Rescheduled: %(places)s.", places="; ".join(places)))
 
 
 def _hand_over(
@@ -172,17 +179,35 @@ def _where_they_went(run: CommandRun, package: Package, keep_package: bool) -> s
     for new in run.created:
         if new.state is not PackageStatus.OUT_OF_STOCK:
             parts.append(
-                f"{_count(len(new.items), 'item')} replanned to {new.stock_location.name} as package {new.number}."
+                ngettext(
+                    "%(num)d item replanned to %(location)s as package %(number)s.",
+                    "%(num)d items replanned to %(location)s as package %(number)s.",
+                    len(new.items),
+                    location=new.stock_location.name,
+                    number=new.number,
+                )
             )
         else:
-            parts.append(f"{_count(len(new.items), 'item')} wait for stock in package {new.number}.")
+            parts.append(_waiting_for_stock(len(new.items), new.number))
     waiting_here = len(package.active_items) if not keep_package else 0
     if waiting_here:
-        parts.append(f"{_count(waiting_here, 'item')} wait for stock in package {package.number}.")
+        parts.append(_waiting_for_stock(waiting_here, package.number))
     if keep_package:
-        parts.append(f"Package {package.number} keeps {_count(len(package.active_items), 'item')}.")
-    return " ".join(parts) or "Nothing could be replanned."
+        parts.append(
+            ngettext(
+                "Package %(number)s keeps %(num)d item.",
+                "Package %(number)s keeps %(num)d items.",
+                len(package.active_items),
+                number=package.number,
+            )
+        )
+    return join_sentences(*parts) or gettext("Nothing could be replanned.")
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+def _waiting_for_stock(count: int, number: str) -> str:
+    return ngettext(
+        "%(num)d item waits for stock in package %(number)s.",
+        "%(num)d items wait for stock in package %(number)s.",
+        count,
+        number=number,
+    )

@@ -12,6 +12,7 @@ import base64
 import binascii
 from collections import Counter
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from ...errors import AppError
@@ -112,10 +113,11 @@ def _pack(run: CommandRun, *, awaiting_label: bool = False) -> Package:
 
 
 def _where_packed(package: Package) -> str:
+    """The sentence saying what a packed package still waits for, or ""."""
     if package.state is PackageStatus.WAITING_CARGO_LABEL:
-        return " It waits for the carrier's shipping label."
+        return gettext("It waits for the carrier's shipping label.")
     if package.state is PackageStatus.WAITING_INVOICE:
-        return " It waits for its invoice before it can ship."
+        return gettext("It waits for its invoice before it can ship.")
     return ""
 
 
@@ -123,7 +125,7 @@ def _where_packed(package: Package) -> str:
 def complete_packaging(run: CommandRun) -> CommandResult:
     if _is_pickup(run.package):  # the customer collects it: no carrier
         package = _pack(run)
-        return run.done(f"Package {package.number} packed for pickup.{_where_packed(package)}")
+        return run.done(gettext("Package %(number)s packed for pickup.", number=package.number), _where_packed(package))
     company = run.package.stock_location.default_cargo_company
     awaiting_label = company is not None and company.label_mode == "async"
     package = _pack(run, awaiting_label=awaiting_label)
@@ -131,16 +133,20 @@ def complete_packaging(run: CommandRun) -> CommandResult:
     _set_shipment(package, company=company, tracking_number=tracking)
     carrier = ""
     if company and tracking:
-        carrier = f" Shipment with {company.name}, tracking number {tracking}."
+        carrier = gettext(
+            "Shipment with %(carrier)s, tracking number %(tracking)s.", carrier=company.name, tracking=tracking
+        )
     elif company:
-        carrier = f" Shipment booked with {company.name}."
-    return run.done(f"Package {package.number} packed.{carrier}{_where_packed(package)}")
+        carrier = gettext("Shipment booked with %(carrier)s.", carrier=company.name)
+    return run.done(gettext("Package %(number)s packed.", number=package.number), carrier, _where_packed(package))
 
 
 @handles("COMPLETE_PACKAGING_WITHOUT_SHIPMENT", NoInput)
 def complete_packaging_without_shipment(run: CommandRun) -> CommandResult:
     package = _pack(run)
-    return run.done(f"Package {package.number} packed (no shipment record).{_where_packed(package)}")
+    return run.done(
+        gettext("Package %(number)s packed (no shipment record).", number=package.number), _where_packed(package)
+    )
 
 
 @handles("CHANNEL_BASED_COMPLETE_PACKAGING", ChannelPackingInput)
@@ -148,18 +154,27 @@ def channel_based_complete_packaging(run: CommandRun) -> CommandResult:
     expected = Counter(item.product.barcode for item in run.package.active_items)
     scanned = Counter(run.inputs.barcodes)
     if scanned != expected:
-        problems = []
-        if missing := expected - scanned:
-            problems.append("not scanned: " + ", ".join(sorted(missing.elements())))
-        if extra := scanned - expected:
-            problems.append("not in this package: " + ", ".join(sorted(extra.elements())))
-        raise AppError.field("barcodes", "Scan every item of the package once; " + "; ".join(problems) + ".")
+        missing = ", ".join(sorted((expected - scanned).elements()))
+        extra = ", ".join(sorted((scanned - expected).elements()))
+        if missing and extra:
+            message = gettext(
+                "Scan every item of the package once; not scanned: %(missing)s; not in this package: %(extra)s.",
+                missing=missing,
+                extra=extra,
+            )
+        elif missing:
+            message = gettext("Scan every item of the package once; not scanned: %(missing)s.", missing=missing)
+        else:
+            message = gettext("Scan every item of the package once; not in this package: %(extra)s.", extra=extra)
+        raise AppError.field("barcodes", message)
     package = _pack(run)
     order = package.order
     marketplace_shipment = order.cargo_company_id or order.tracking_number
     if marketplace_shipment and not _is_pickup(package):  # the marketplace's shipment, taken from the order
         _set_shipment(package, company=order.cargo_company, tracking_number=order.tracking_number)
-    return run.done(f"Package {package.number} packed; every barcode matched.{_where_packed(package)}")
+    return run.done(
+        gettext("Package %(number)s packed; every barcode matched.", number=package.number), _where_packed(package)
+    )
 
 
 @handles("SHIP", ShipInput)
@@ -169,11 +184,14 @@ def ship(run: CommandRun) -> CommandResult:
         listed = {item.id for item in lookups.package_items(package, run.inputs.package_items)}
         left_out = [str(item.id) for item in package.active_items if item.id not in listed]
         if left_out:
-            raise AppError.field("package_items", f"Ship every item of the package; missing: {', '.join(left_out)}.")
+            raise AppError.field(
+                "package_items",
+                gettext("Ship every item of the package; missing: %(items)s.", items=", ".join(left_out)),
+            )
     set_package_status(package, run.destination)
     if package.shipment:
         package.shipment.status = ShipmentStatus.SHIPPED
-    return run.done(f"Package {package.number} shipped.")
+    return run.done(gettext("Package %(number)s shipped.", number=package.number))
 
 
 @handles("SHIP_ADVANCED", ShipAdvancedInput)
@@ -185,7 +203,12 @@ def ship_advanced(run: CommandRun) -> CommandResult:
     set_package_status(package, run.destination)
     run.events.append(("package.shipment.awb_number", package))
     return run.done(
-        f"Package {package.number} shipped with {company.name}, tracking number {shipment.tracking_number}."
+        gettext(
+            "Package %(number)s shipped with %(carrier)s, tracking number %(tracking)s.",
+            number=package.number,
+            carrier=company.name,
+            tracking=shipment.tracking_number,
+        )
     )
 
 
@@ -199,7 +222,7 @@ def ship_without_shipment_integration(run: CommandRun) -> CommandResult:
     if shipment is not None:
         shipment.status = ShipmentStatus.SHIPPED
     set_package_status(package, run.destination)
-    return run.done(f"Package {package.number} shipped (no carrier integration contacted).")
+    return run.done(gettext("Package %(number)s shipped (no carrier integration contacted).", number=package.number))
 
 
 @handles("SHIPMENT_ORDER", ShipmentOrderInput)
@@ -212,13 +235,20 @@ def shipment_order(run: CommandRun) -> CommandResult:
         company = package.stock_location.default_cargo_company
         if company is None:
             raise AppError.field(
-                "cargo_company", f"{package.stock_location.name} has no default cargo company: pick one."
+                "cargo_company",
+                gettext("%(location)s has no default cargo company: pick one.", location=package.stock_location.name),
             )
     shipment = _set_shipment(package, company=company, tracking_number=None)
     shipment.status = ShipmentStatus.CREATED
     shipment.label_url = shipment.label_document = shipment.label_format = None
     set_package_status(package, run.destination)
-    return run.done(f"Shipment of package {package.number} ordered from {company.name}; waiting for its label.")
+    return run.done(
+        gettext(
+            "Shipment of package %(number)s ordered from %(carrier)s; waiting for its label.",
+            number=package.number,
+            carrier=company.name,
+        )
+    )
 
 
 @handles("UPDATE_SHIPMENT_LABEL", ShipmentLabelInput)
@@ -228,11 +258,11 @@ def update_shipment_label(run: CommandRun) -> CommandResult:
     document = _label_document(inputs.label) if inputs.label is not None else None
     waiting = package.state is PackageStatus.WAITING_CARGO_LABEL
     if waiting and inputs.label_url is None and document is None:
-        raise AppError.field("label_url", "Send the carrier's label: label_url or label (base64).")
+        raise AppError.field("label_url", gettext("Send the carrier's label: label_url or label (base64)."))
     if not any(
         value is not None for value in (inputs.label_url, document, inputs.tracking_number, inputs.cargo_company)
     ):
-        raise AppError.non_field("Give label_url, label, tracking_number or cargo_company.")
+        raise AppError.non_field(gettext("Give label_url, label, tracking_number or cargo_company."))
     shipment = _record_carrier(run, cargo_company=inputs.cargo_company, tracking_number=inputs.tracking_number)
     if inputs.label_url is not None:
         shipment.label_url = inputs.label_url
@@ -242,7 +272,9 @@ def update_shipment_label(run: CommandRun) -> CommandResult:
         shipment.label_format = inputs.label_format or ("pdf" if decoded.startswith(b"%PDF") else "zpl")
     if waiting:
         set_package_status(package, _packed_status(package))
-    return run.done(f"Shipping label of package {package.number} received.{_where_packed(package)}")
+    return run.done(
+        gettext("Shipping label of package %(number)s received.", number=package.number), _where_packed(package)
+    )
 
 
 def _label_document(text: str) -> tuple[str, bytes]:
@@ -250,7 +282,7 @@ def _label_document(text: str) -> tuple[str, bytes]:
     try:
         return compact, base64.b64decode(compact, validate=True)
     except (binascii.Error, ValueError):
-        raise AppError.field("label", "Not valid base64.") from None
+        raise AppError.field("label", gettext("Not valid base64.")) from None
 
 
 @handles("UPDATE_SHIPMENT_STATUS", ShipmentStatusInput)
@@ -258,22 +290,26 @@ def update_shipment_status(run: CommandRun) -> CommandResult:
     """The transition names the outcome; `delivered_status` / `status`, when sent, must say the same."""
     inputs, status = run.inputs, run.destination
     if inputs.delivered_status is not None and inputs.delivered_status != (status is PackageStatus.DELIVERED):
-        raise AppError.field("delivered_status", f"This transition records {status.label}; pick the one you mean.")
+        raise AppError.field("delivered_status", _records(status))
     if inputs.status is not None and inputs.status != status.slug:
-        raise AppError.field("status", f"This transition records {status.label}; pick the one you mean.")
+        raise AppError.field("status", _records(status))
     package = run.package
     set_package_status(package, status)
     if package.shipment:
         package.shipment.status = _SHIPMENT_STATUS_OF[status]
-    return run.done(f"Package {package.number}: {status.label}.")
+    return run.done(gettext("Package %(number)s: %(status)s.", number=package.number, status=gettext(status.label)))
+
+
+def _records(status: PackageStatus) -> str:
+    return gettext("This transition records %(status)s; pick the one you mean.", status=gettext(status.label))
 
 
 @handles("UPDATE_SHIPMENT_INFO", ShipmentInfoInput)
 def update_shipment_info(run: CommandRun) -> CommandResult:
     if run.inputs.tracking_number is None and run.inputs.cargo_company is None:
-        raise AppError.non_field("Give tracking_number, cargo_company or both.")
+        raise AppError.non_field(gettext("Give tracking_number, cargo_company or both."))
     _record_carrier(run, cargo_company=run.inputs.cargo_company, tracking_number=run.inputs.tracking_number)
-    return run.done(f"Shipment of package {run.package.number} updated; label regenerated.")
+    return run.done(gettext("Shipment of package %(number)s updated; label regenerated.", number=run.package.number))
 
 
 def _record_carrier(run: CommandRun, *, cargo_company: int | str | None, tracking_number: str | None) -> Shipment:
@@ -297,7 +333,13 @@ def _record_carrier(run: CommandRun, *, cargo_company: int | str | None, trackin
 def ready_for_pickup(run: CommandRun) -> CommandResult:
     package = run.package
     set_package_status(package, run.destination)  # package.status.ready_for_pickup tells the customer
-    return run.done(f"Package {package.number} is ready for pickup at {package.stock_location.name}.")
+    return run.done(
+        gettext(
+            "Package %(number)s is ready for pickup at %(location)s.",
+            number=package.number,
+            location=package.stock_location.name,
+        )
+    )
 
 
 @handles("SELF_SERVICE_DELIVERY", PickupInput)
@@ -306,6 +348,6 @@ def self_service_delivery(run: CommandRun) -> CommandResult:
     expected = package.order.pickup_code
     given = run.inputs.pickup_code
     if given is not None and expected is not None and given.strip().casefold() != expected.strip().casefold():
-        raise AppError.field("pickup_code", "That is not this order's pickup code.")
+        raise AppError.field("pickup_code", gettext("That is not this order's pickup code."))
     set_package_status(package, run.destination)
-    return run.done(f"Package {package.number} handed to the customer.")
+    return run.done(gettext("Package %(number)s handed to the customer.", number=package.number))

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -42,7 +43,7 @@ from ..stock import (
     write_off,
 )
 from ..transfer_orders import create_transfer
-from .core import CommandResult, lock_package, resolve_transition
+from .core import CommandResult, join_sentences, lock_package, resolve_transition
 from .inputs import CommandInput, NoInput, TransferAdvancedInput, TransferItemsNotFoundInput, parse_input
 
 
@@ -161,13 +162,17 @@ def run_transfer_command(
 @handles("TRANSFER_READY_FOR_DISPATCH", NoInput)
 def ready_for_dispatch(run: TransferRun) -> str:
     run.move(TransferStatus(run.transition.destination_state))
-    return f"Transfer {run.transfer.number} is ready for dispatch."
+    return gettext("Transfer %(number)s is ready for dispatch.", number=run.transfer.number)
 
 
 @handles("TRANSFER_DISPATCH", NoInput)
 def dispatch(run: TransferRun) -> str:
     run.move(TransferStatus(run.transition.destination_state))
-    return f"Transfer {run.transfer.number} is on its way to {run.transfer.destination.name}."
+    return gettext(
+        "Transfer %(number)s is on its way to %(location)s.",
+        number=run.transfer.number,
+        location=run.transfer.destination.name,
+    )
 
 
 @handles("TRANSFER_DELIVERED", NoInput)
@@ -190,11 +195,21 @@ def delivered(run: TransferRun) -> str:
         stock_at = _receive(transfer, awaited)
     add_reservations((item.package_item_id, stock_at[item.product_id]) for item in awaited)
     run.move(TransferStatus(run.transition.destination_state))
-    message = f"Transfer {transfer.number} delivered to {transfer.destination.name}."
-    if len(awaited) < len(transfer.items):
-        spare = len(transfer.items) - len(awaited)
-        message += f" {spare} unit(s) no longer needed by package {package.number} are now ordinary stock there."
-    return message + _release_if_complete(run)
+    delivered_to = gettext(
+        "Transfer %(number)s delivered to %(location)s.", number=transfer.number, location=transfer.destination.name
+    )
+    spare = len(transfer.items) - len(awaited)
+    spare_units = (
+        ngettext(
+            "%(num)d unit no longer needed by package %(number)s is now ordinary stock there.",
+            "%(num)d units no longer needed by package %(number)s are now ordinary stock there.",
+            spare,
+            number=package.number,
+        )
+        if spare
+        else ""
+    )
+    return join_sentences(delivered_to, spare_units, _release_if_complete(run))
 
 
 def _leave_source(transfer: TransferOrder) -> None:
@@ -233,8 +248,8 @@ def out_of_stock(run: TransferRun) -> str:
     run.move(TransferStatus(run.transition.destination_state))
     moving = [item.package_item for item in transfer.items]
     _report_at_source(run, moving, DiscrepancyReason.NOT_FOUND)
-    parts = [f"Transfer {transfer.number}: the source had none."] + _bring_elsewhere(run, moving)
-    return " ".join(parts) + _release_if_complete(run)
+    head = gettext("Transfer %(number)s: the source had none.", number=transfer.number)
+    return join_sentences(head, *_bring_elsewhere(run, moving), _release_if_complete(run))
 
 
 @handles("TRANSFER_ORDER_ADVANCED", TransferAdvancedInput)
@@ -245,9 +260,11 @@ def order_advanced(run: TransferRun) -> str:
     transfer.cargo_company = company
     transfer.tracking_number = run.inputs.tracking_number
     run.move(TransferStatus(run.transition.destination_state))
-    return (
-        f"Transfer {transfer.number} is ready for dispatch with {company.name}, "
-        f"tracking number {transfer.tracking_number}."
+    return gettext(
+        "Transfer %(number)s is ready for dispatch with %(carrier)s, tracking number %(tracking)s.",
+        number=transfer.number,
+        carrier=company.name,
+        tracking=transfer.tracking_number,
     )
 
 
@@ -271,14 +288,27 @@ def items_not_found(run: TransferRun) -> str:
         db.session.flush()
         db.session.expire(transfer, ["items"])
     _report_at_source(run, moving, reason, denial_reason_id=denial_reason.id if denial_reason else None)
-    what = "wrong / defective" if reason is DiscrepancyReason.WRONG_PRODUCT else "not found"
-    if every:
-        head = f"Transfer {transfer.number}: every item {what} at {transfer.source.name}."
-    else:
-        head = (
-            f"Transfer {transfer.number}: {len(listed)} item(s) {what} at {transfer.source.name}; the rest still come."
+    names = {"number": transfer.number, "location": transfer.source.name}
+    wrong = reason is DiscrepancyReason.WRONG_PRODUCT
+    if every and wrong:
+        head = gettext("Transfer %(number)s: every item wrong / defective at %(location)s.", **names)
+    elif every:
+        head = gettext("Transfer %(number)s: every item not found at %(location)s.", **names)
+    elif wrong:
+        head = ngettext(
+            "Transfer %(number)s: %(num)d item wrong / defective at %(location)s; the rest still come.",
+            "Transfer %(number)s: %(num)d items wrong / defective at %(location)s; the rest still come.",
+            len(listed),
+            **names,
         )
-    return " ".join([head] + _bring_elsewhere(run, moving)) + _release_if_complete(run)
+    else:
+        head = ngettext(
+            "Transfer %(number)s: %(num)d item not found at %(location)s; the rest still come.",
+            "Transfer %(number)s: %(num)d items not found at %(location)s; the rest still come.",
+            len(listed),
+            **names,
+        )
+    return join_sentences(head, *_bring_elsewhere(run, moving), _release_if_complete(run))
 
 
 @handles("TRANSFER_CANCEL", NoInput)
@@ -289,8 +319,12 @@ def cancel(run: TransferRun) -> str:
     run.move(TransferStatus(run.transition.destination_state))
     release_reservations(item.package_item_id for item in transfer.items)
     moving = [item.package_item for item in transfer.items if item.package_item.is_active]
-    parts = [f"Transfer {transfer.number} cancelled; its units are free again at {transfer.source.name}."]
-    return " ".join(parts + _bring_elsewhere(run, moving)) + _release_if_complete(run)
+    head = gettext(
+        "Transfer %(number)s cancelled; its units are free again at %(location)s.",
+        number=transfer.number,
+        location=transfer.source.name,
+    )
+    return join_sentences(head, *_bring_elsewhere(run, moving), _release_if_complete(run))
 
 
 def _transfer_items(transfer: TransferOrder, item_ids: list[int]) -> list[TransferItem]:
@@ -300,7 +334,7 @@ def _transfer_items(transfer: TransferOrder, item_ids: list[int]) -> list[Transf
     unknown = [item_id for item_id in wanted if item_id not in carried]
     if unknown:
         listed = ", ".join(str(item_id) for item_id in unknown)
-        raise AppError.field("transfer_items", f"Not items of this transfer: {listed}.")
+        raise AppError.field("transfer_items", gettext("Not items of this transfer: %(items)s.", items=listed))
     return [carried[item_id] for item_id in wanted]
 
 
@@ -339,9 +373,17 @@ def _bring_elsewhere(run: TransferRun, moving: list[PackageItem]) -> list[str]:
             run.created_transfers.append(create_transfer(package=package, planned=planned, actor=run.actor))
     parts = []
     if local:
-        parts.append(f"{local} item(s) taken from {package.stock_location.name}'s own stock.")
+        parts.append(
+            ngettext(
+                "%(num)d item taken from %(location)s's own stock.",
+                "%(num)d items taken from %(location)s's own stock.",
+                local,
+                location=package.stock_location.name,
+            )
+        )
     if run.created_transfers:
-        parts.append("Now coming from " + ", ".join(t.source.name for t in run.created_transfers) + ".")
+        sources = ", ".join(t.source.name for t in run.created_transfers)
+        parts.append(gettext("Now coming from %(locations)s.", locations=sources))
     unplanned = {order_item.id for order_item in plan.unplanned}
     if unplanned:
         parts.append(_set_aside(run, [item for item in moving if item.order_item_id in unplanned]))
@@ -353,7 +395,7 @@ def _set_aside(run: TransferRun, items: list[PackageItem]) -> str:
     package = run.package
     if len(items) == len(package.active_items):
         set_package_status(package, PackageStatus.OUT_OF_STOCK)
-        return f"Package {package.number} is out of stock until Reschedule."
+        return gettext("Package %(number)s is out of stock until Reschedule.", number=package.number)
     holder = create_package(
         order=package.order,
         location=package.stock_location,
@@ -365,11 +407,16 @@ def _set_aside(run: TransferRun, items: list[PackageItem]) -> str:
     for item in items:
         item.replanned_to_id = new_items[item.order_item_id].id
         item.status = ItemStatus.OUT_OF_STOCK
-    return f"{len(items)} item(s) wait for stock in package {holder.number}."
+    return ngettext(
+        "%(num)d item waits for stock in package %(number)s.",
+        "%(num)d items wait for stock in package %(number)s.",
+        len(items),
+        number=holder.number,
+    )
 
 
 def _release_if_complete(run: TransferRun) -> str:
-    """waiting_for_transfer → waiting once no transfer of the package is on its way."""
+    """waiting_for_transfer → waiting once no transfer of the package is on its way; the sentence saying so, or ""."""
     package = run.package
     if package.state is not PackageStatus.WAITING_FOR_TRANSFER:
         return ""
@@ -384,4 +431,4 @@ def _release_if_complete(run: TransferRun) -> str:
     if still_open is not None:
         return ""
     set_package_status(package, ready_status(package.stock_location))
-    return f" Package {package.number} is complete and waiting to be packed."
+    return gettext("Package %(number)s is complete and waiting to be packed.", number=package.number)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import insert, select, update
 
 from ...database import run_in_transaction
@@ -84,7 +85,9 @@ def create_carrier(*, row: CarrierRow) -> CargoCompany:
 
     def work() -> CargoCompany:
         if db.session.scalar(select(CargoCompany.id).where(CargoCompany.erp_code == row.erp_code)) is not None:
-            raise AppError.field("erp_code", f"A cargo company with the ERP code {row.erp_code} already exists.")
+            raise AppError.field(
+                "erp_code", gettext("A cargo company with the ERP code %(code)s already exists.", code=row.erp_code)
+            )
         apply_carriers(rows=[row])
         return db.session.scalars(select(CargoCompany).where(CargoCompany.erp_code == row.erp_code)).one()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from flask_babel import gettext, ngettext
 from sqlalchemy import func, select
 
 from ...database import run_in_transaction
@@ -80,7 +81,9 @@ def create_location(*, row: LocationRow) -> StockLocation:
     def work() -> StockLocation:
         result = apply_locations(rows=[row])
         if not result.created:  # it existed: refuse, and the rollback undoes what the upsert changed
-            raise AppError.field("erp_code", f"A stock location with the ERP code {row.erp_code} already exists.")
+            raise AppError.field(
+                "erp_code", gettext("A stock location with the ERP code %(code)s already exists.", code=row.erp_code)
+            )
         return db.session.scalars(select(StockLocation).where(StockLocation.erp_code == row.erp_code)).one()
 
     return run_in_transaction(work)
@@ -119,8 +122,10 @@ def _carrier_ids(rows: Sequence[LocationChanges]) -> dict[str, int]:
     for index, row in enumerate(rows):
         code = row.default_cargo_company
         if code and code not in found:
+            # "Item 0: " names the row in the API's batches; the admin form takes it off (one row).
             prefix = f"Item {index}: " if len(rows) > 1 or isinstance(row, LocationRow) else ""
-            raise AppError.field("default_cargo_company", f"{prefix}Unknown cargo company {code}.")
+            message = gettext("Unknown cargo company %(code)s.", code=code)
+            raise AppError.field("default_cargo_company", f"{prefix}{message}")
     return found
 
 
@@ -158,6 +163,12 @@ def _open_package_notices(locations: list[StockLocation]) -> list[str]:
     notices = []
     for location in locations:
         open_packages = counts.get(location.id, 0)
-        still = f"{open_packages} package{'' if open_packages == 1 else 's'} still open there"
-        notices.append(f"{location.erp_code} is inactive: planning no longer chooses it; {still}.")
+        notices.append(
+            ngettext(
+                "%(code)s is inactive: planning no longer chooses it; %(num)d package still open there.",
+                "%(code)s is inactive: planning no longer chooses it; %(num)d packages still open there.",
+                open_packages,
+                code=location.erp_code,
+            )
+        )
     return notices

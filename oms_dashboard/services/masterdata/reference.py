@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from ...database import run_in_transaction
@@ -47,7 +48,7 @@ def update_denial_reason(*, reason_id: int, changes: DenialReasonChanges) -> Den
 
 def _refuse_taken_title(title: str) -> None:
     if db.session.scalar(select(DenialReason.id).where(DenialReason.title == title)) is not None:
-        raise AppError.field("title", f"A denial reason titled {title} already exists.")
+        raise AppError.field("title", gettext("A denial reason titled %(title)s already exists.", title=title))
 
 
 def apply_denial_reasons(*, rows: Sequence[DenialReasonRow]) -> BatchResult:
@@ -71,7 +72,9 @@ def create_sales_channel(*, row: SalesChannelRow) -> SalesChannel:
 
     def work() -> SalesChannel:
         if db.session.scalar(select(SalesChannel.id).where(SalesChannel.code == row.code)) is not None:
-            raise AppError.field("code", f"A sales channel with the code {row.code} already exists.")
+            raise AppError.field(
+                "code", gettext("A sales channel with the code %(code)s already exists.", code=row.code)
+            )
         channel = SalesChannel(**row.model_dump())
         db.session.add(channel)
         with racing_inserts():

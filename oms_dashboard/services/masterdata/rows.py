@@ -19,7 +19,7 @@ Code = text(64)
 MAX_QUOTA = 1_000_000_000
 PRIORITY_RANGE = 1_000_000
 MAX_ATTRIBUTES = 50
-DERIVED_MESSAGE = "Derived from the packages at the location; it cannot be written."
+DERIVED_MESSAGE = N_("Derived from the packages at the location; it cannot be written.")
 
 Priority = Annotated[WholeNumber, Field(ge=-PRIORITY_RANGE, le=PRIORITY_RANGE)]
 MaxQuota = Annotated[WholeNumber, Field(ge=0, le=MAX_QUOTA)]
@@ -65,7 +65,7 @@ class _RefusesDerivedCounters(Row):
     @field_validator("quota", "available_quota", mode="before")
     @classmethod
     def _derived(cls, value: Any) -> Any:
-        raise ValueError(DERIVED_MESSAGE)
+        raise ValueError(gettext(DERIVED_MESSAGE))
 
 
 class LocationChanges(_RefusesDerivedCounters):
@@ -179,7 +179,7 @@ class CarrierRow(Row):
     @classmethod
     def _has_placeholder(cls, value: str | None) -> str | None:
         if value is not None and "{tracking_number}" not in value:
-            raise ValueError("Must contain {tracking_number}.")
+            raise ValueError(gettext("Must contain {tracking_number}."))
         return value
 
 
