@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
-from .i18n import label_translations
+from .i18n import N_, label_translations
 from .models import (
     CargoCompany,
     DenialReason,
@@ -28,7 +28,7 @@ from .states import ItemStatus, PackageStatus, TransferStatus
 # An item that left its package keeps a state of its own. `out_of_stock`, `wrong_product` and `cancelled` are
 # package states too and read as the package's (Product Out of Stock, Defective Product Found, Canceled);
 # only `replanned` has no package state.
-_ITEM_ONLY_LABELS = {ItemStatus.REPLANNED.value: "Replanned"}
+_ITEM_ONLY_LABELS = {ItemStatus.REPLANNED.value: N_("Replanned")}
 
 
 def timestamp(value: datetime | None) -> str | None:

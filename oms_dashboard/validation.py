@@ -13,33 +13,35 @@ from pydantic import AfterValidator, BeforeValidator, Field, Strict, TypeAdapter
 
 from .database import MAX_ID
 from .errors import AppError
+from .i18n import N_
 from .text import UNSTORABLE
 
 T = TypeVar("T")
 
-NUL_MESSAGE = "Must not contain NUL characters."
-SURROGATE_MESSAGE = "Must not contain unpaired surrogates."
-BLANK_MESSAGE = "This field may not be blank."
-INTEGER_MESSAGE = "A valid integer is required."
+# English in the API body; N_ puts them in the catalogue, and a page shows them translated (AppError.message).
+NUL_MESSAGE = N_("Must not contain NUL characters.")
+SURROGATE_MESSAGE = N_("Must not contain unpaired surrogates.")
+BLANK_MESSAGE = N_("This field may not be blank.")
+INTEGER_MESSAGE = N_("A valid integer is required.")
 
 # JSON Schema for the same rule, so a schema-driven client (or fuzzer) knows NUL is refused.
 NO_NUL_PATTERN = "^[^\\u0000]*$"
 NOT_BLANK_PATTERN = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
 
 _MESSAGES = {
-    "missing": "This field is required.",
+    "missing": N_("This field is required."),
     "int_parsing": INTEGER_MESSAGE,
     "int_type": INTEGER_MESSAGE,
     "int_from_float": INTEGER_MESSAGE,
-    "list_type": "Expected a list of items.",
-    "dict_type": "Expected a JSON object.",
-    "model_type": "Expected a JSON object.",
-    "model_attributes_type": "Expected a JSON object.",
-    "bool_type": "Must be a valid boolean.",
-    "string_type": "Not a valid string.",
-    "too_short": "This list may not be empty.",
+    "list_type": N_("Expected a list of items."),
+    "dict_type": N_("Expected a JSON object."),
+    "model_type": N_("Expected a JSON object."),
+    "model_attributes_type": N_("Expected a JSON object."),
+    "bool_type": N_("Must be a valid boolean."),
+    "string_type": N_("Not a valid string."),
+    "too_short": N_("This list may not be empty."),
     "string_too_short": BLANK_MESSAGE,
-    "extra_forbidden": "Unknown field.",
+    "extra_forbidden": N_("Unknown field."),
 }
 
 
