@@ -17,7 +17,7 @@ from ..barcodes import code128_svg
 from ..i18n import N_
 from ..selectors.package_pages import PackageListPage
 from ..selectors.picklist import PickedPackage, chosen_packages, pick_list
-from ..services.bulk_commands import BulkRun, Outcome, run_bulk_command
+from ..services.bulk_commands import run_bulk_command
 from ..states import PackageStatus
 from .auth import current_actor, require_login
 from .bulk_forms import BulkChoice, BulkForm, bulk_choices, bulk_form, chosen_command, pick_list_query
@@ -31,22 +31,6 @@ bulk_blueprint.before_request(require_login)
 READ_PAGES = {"labels": "documents.labels", "documents": "documents.documents", "picklist": "bulk.picklist"}
 READ_PAGE_LABELS = [("labels", N_("Print labels")), ("documents", N_("Print documents")), ("picklist", N_("Pick list"))]
 NOTHING_TICKED = N_("Tick the packages first.")
-# The summary of a run ("3 packed, 1 refused, 1 not found"), by the service's word for what was done.
-DONE_PHRASES = {
-    "started": N_("%(count)s started"),
-    "ready for packaging": N_("%(count)s ready for packaging"),
-    "packed": N_("%(count)s packed"),
-    "ready for pickup": N_("%(count)s ready for pickup"),
-    "shipped": N_("%(count)s shipped"),
-    "delivery attempted": N_("%(count)s delivery attempted"),
-    "delivery failed": N_("%(count)s delivery failed"),
-    "delivered": N_("%(count)s delivered"),
-    "blocked": N_("%(count)s blocked"),
-    "cancelled": N_("%(count)s cancelled"),
-    "packed for refund": N_("%(count)s packed for refund"),
-    "rescheduled": N_("%(count)s rescheduled"),
-    "done": N_("%(count)s done"),
-}
 
 
 @dataclass(frozen=True)
@@ -108,18 +92,6 @@ def bulk_toolbar(listing: PackageListPage, status: PackageStatus | None) -> Bulk
     statuses = [status.value] if status is not None else {row.status for row in listing.rows}
     choices = bulk_choices(statuses=statuses, visibility=current_actor().visibility)
     return BulkToolbar(choices=choices, read_pages=[(action, gettext(label)) for action, label in READ_PAGE_LABELS])
-
-
-@bulk_blueprint.app_template_global()
-def bulk_summary(result: BulkRun) -> str:
-    """ "3 packed, 1 refused, 1 not found" in the page's language: the parts that happened, in that order."""
-    done = DONE_PHRASES.get(result.done_word)
-    parts = [
-        (result.count(Outcome.DONE), done or "%(count)s " + result.done_word),
-        (result.count(Outcome.REFUSED), N_("%(count)s refused")),
-        (result.count(Outcome.NOT_FOUND), N_("%(count)s not found")),
-    ]
-    return ", ".join(gettext(phrase, count=count) for count, phrase in parts if count) or gettext("Nothing to do")
 
 
 @bulk_blueprint.app_template_global()
