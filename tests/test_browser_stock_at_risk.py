@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.helpers import API, location_id, order, token
+from tests.test_browser import sign_in
 
 pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/shots")
@@ -20,14 +21,6 @@ def shop(two_stores):
     at_risk = order("1001", "A", prefer="L1", customer={"first_name": "Ayşe", "last_name": "Yılmaz"})[0]
     order("1002", "B", prefer="L1", customer={"first_name": "Mehmet", "last_name": "Öz"})
     return {"package": at_risk, "location": location_id("L1"), "token": token()}
-
-
-def _sign_in(page: Page, username: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("pass1234")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Package Location Movements")).to_be_visible()
 
 
 def _push(page: Page, shop: dict, quantity: int) -> None:
@@ -48,7 +41,7 @@ def _shot(page: Page, name: str) -> None:
 def test_a_manager_sees_stock_at_risk_after_a_push_and_the_flag_clears_when_stock_returns(screen, shop, backend):
     page: Page = screen["page"]
     name = f"{backend}-{screen['width']}"
-    _sign_in(page, "murat")
+    sign_in(page, "", "murat")
     page.goto(f"/locations/{shop['location']}")
     expect(page.get_by_text("No packages with stock at risk.")).to_be_visible()
     page.get_by_role("link", name="All packages here").click()

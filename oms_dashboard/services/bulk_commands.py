@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..actors import Actor
-from ..errors import AppError
+from ..errors import NOT_FOUND, AppError
 from ..extensions import db
 from ..i18n import N_
 from ..models import Package
@@ -44,7 +44,6 @@ DONE_WORDS = {
 DONE = N_("%(num)d done")
 REFUSED = N_("%(num)d refused")
 NOT_FOUND_COUNT = N_("%(num)d not found")
-NOT_FOUND = N_("Not found.")
 NOT_OFFERED = N_("%(label)s is not available for a package in %(status)s.")
 NO_LONGER_OFFERED = N_("%(label)s was no longer available: the package changed meanwhile.")
 
