@@ -19,7 +19,6 @@ from ..selectors.package_pages import (
 from ..selectors.packages import PackageFilters
 from ..selectors.scan_to_pack import ScanProgress
 from ..services.commands import run_command
-from ..states import PackageStatus
 from .auth import current_actor, require_login
 from .confirmations import confirmation, needs_confirmation
 from .htmx import redirect_to, render, wants_fragment
@@ -86,7 +85,6 @@ def render_package_list(query: PackageListQuery, *, http_status: int = 200, bulk
         location=location,
         status=query.status,
         search=query.q,
-        statuses=list(PackageStatus),
         bulk=bulk,
     )
 
