@@ -13,7 +13,7 @@ from .config import PROJECT_ROOT, settings_from_environment
 from .database import MAX_ID, configure_engine, engine_options
 from .errors import AppError
 from .extensions import babel, csrf, db, login_manager, migrate
-from .i18n import TRANSLATIONS_DIRECTORY, select_locale
+from .i18n import TRANSLATIONS_DIRECTORY, install_template_gettext, select_locale
 from .json_provider import GuardedJSONProvider
 from .passwords import unknown_user_hash
 from .validation import raise_validation_error, unstorable_text_reason
@@ -92,6 +92,7 @@ def create_app(test_config: dict | None = None) -> OmsApp:
     login_manager.init_app(app)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIRECTORY))
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app)  # counts in plural messages formatted by locale
     with app.app_context():
         configure_engine(db.engine, lock_timeout_ms=app.config["LOCK_TIMEOUT_MS"])
 

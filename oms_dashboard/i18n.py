@@ -20,7 +20,7 @@ from babel import Locale
 from babel.dates import format_datetime, get_timezone_location
 from babel.numbers import format_decimal
 from flask import current_app, g, has_request_context, request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
 LANGUAGES = {"en": "English", "tr": "Türkçe"}
@@ -117,6 +117,24 @@ def number(value: int | float | None) -> str:
     if value is None:
         return ""
     return format_decimal(value, locale=current_language())
+
+
+def install_template_gettext(app) -> None:
+    """Flask-Babel's template `_`, `ngettext`, `pgettext`, except that the count of an `ngettext` message is
+    written the page's way: "1.234 paket", "1,234 packages" (Jinja would print `%(num)d` as 1234)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda text: get_translations().ugettext(text),
+        ngettext=_ngettext_counted,
+        newstyle=True,
+        pgettext=lambda context, text: get_translations().upgettext(context, text),
+        npgettext=lambda context, singular, plural, n: get_translations().unpgettext(context, singular, plural, n),
+    )
+
+
+def _ngettext_counted(singular: str, plural: str, n: int) -> str:
+    text = get_translations().ungettext(singular, plural, n)
+    # Jinja then fills the other placeholders (and `num`, now gone from the text) with `text % values`.
+    return text.replace("%(num)d", number(n).replace("%", "%%"))
 
 
 def language_name(code: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from flask import render_template_string
 from sqlalchemy import update
 
 from oms_dashboard.extensions import db
@@ -107,6 +108,15 @@ def test_numbers_follow_the_language(app):
         assert number(1234567) == "1.234.567"
     with app.app_context(), app.test_request_context(headers={"Accept-Language": "en"}):
         assert number(1234567) == "1,234,567"
+
+
+def test_counts_in_plural_messages_follow_the_language(app):
+    template = "{{ ngettext('%(num)d package', '%(num)d packages', n) }}"
+    with app.app_context(), app.test_request_context(headers={"Accept-Language": "tr"}):
+        assert render_template_string(template, n=1234) == "1.234 paket"
+    with app.app_context(), app.test_request_context(headers={"Accept-Language": "en"}):
+        assert render_template_string(template, n=1234) == "1,234 packages"
+        assert render_template_string(template, n=1) == "1 package"
 
 
 def test_state_names_are_translated_on_pages_and_stay_english_in_the_api(client, two_stores):
