@@ -178,6 +178,16 @@ def test_filters_by_created_date_channel_and_cargo_company(manager, shop):
     assert _numbers(manager, "channel=web&q=ayse") == {"1001P1", "2001P1"}
 
 
+def test_the_created_days_are_the_days_the_list_shows(manager, shop):
+    """22:30 UTC on 10 January is 01:30 on the 11th in Istanbul, the zone the list shows its times in."""
+    late = datetime(2026, 1, 10, 22, 30, tzinfo=timezone.utc)
+    db.session.execute(update(Package).where(Package.id == shop["ipek"]).values(created_date=late))
+    db.session.commit()
+    assert _numbers(manager, "created_from=2026-01-11&created_to=2026-01-11") == {"1003P1"}
+    assert "1003P1" not in _numbers(manager, "created_to=2026-01-10")
+    assert "11 Jan 2026, 01:30 Istanbul" in manager.get("/packages/?created_from=2026-01-11").get_data(as_text=True)
+
+
 def test_the_slider_and_page_links_keep_every_filter(manager, shop):
     query = "q=100&created_from=2020-01-01&channel=web&overdue=1&sort=age"
     page = manager.get(f"/packages/?{query}", headers=HTMX).get_data(as_text=True)

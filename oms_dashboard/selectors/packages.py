@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, false, func, or_, select, union
 from sqlalchemy.orm import joinedload, selectinload
@@ -28,10 +29,12 @@ class PackageFilters:
     # The pages' search box: the start of a package or order number or of the customer's name; a SKU, a
     # barcode or a tracking number; case and accents aside (search_keys.py).
     search: str | None = None
-    # The package list's filters: created on these days (UTC, both included), the order's sales channel,
-    # the shipment's cargo company, only overdue packages (status → hours, from the configuration).
+    # The package list's filters: created on these days (both included; days of `time_zone`, the zone the
+    # page shows its times in), the order's sales channel, the shipment's cargo company, only overdue
+    # packages (status → hours, from the configuration).
     created_from: date | None = None
     created_to: date | None = None
+    time_zone: str = "UTC"
     channel: str | None = None
     cargo_company_id: int | None = None
     overdue_hours: Mapping[int, int] | None = None
@@ -103,9 +106,9 @@ def filtered_packages(*, filters: PackageFilters, actor: Actor) -> Select:
     if filters.search:
         query = query.where(_matches_search(filters.search))
     if filters.created_from is not None:
-        query = query.where(Package.created_date >= _start_of(filters.created_from))
+        query = query.where(Package.created_date >= _start_of(filters.created_from, filters.time_zone))
     if filters.created_to is not None and filters.created_to < date.max:
-        query = query.where(Package.created_date < _start_of(filters.created_to + timedelta(days=1)))
+        query = query.where(Package.created_date < _start_of(filters.created_to + timedelta(days=1), filters.time_zone))
     if filters.channel:
         query = query.where(Package.order_id.in_(select(Order.id).where(Order.channel == filters.channel)))
     if filters.cargo_company_id is not None:
@@ -119,8 +122,9 @@ def filtered_packages(*, filters: PackageFilters, actor: Actor) -> Select:
     return query
 
 
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+def _start_of(day: date, zone: str) -> datetime:
+    """Midnight starting `day` in `zone`, as a UTC time (what the database stores)."""
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(zone)).astimezone(timezone.utc)
 
 
 def _overdue(hours: Mapping[int, int], *, only_status: int | None):

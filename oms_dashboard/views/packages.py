@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, request, url_for
 from flask_babel import gettext
 
 from ..errors import AppError
-from ..i18n import N_, show_times_in
+from ..i18n import N_, display_zone_name, show_times_in
 from ..models import Transition
 from ..selectors.locations import visible_location
 from ..selectors.package_pages import (
@@ -54,6 +54,7 @@ def list_filters(query: PackageListQuery) -> PackageFilters:
         search=query.q or None,
         created_from=query.created_from,
         created_to=query.created_to,
+        time_zone=display_zone_name(),  # the days of the times the list shows
         channel=query.channel,
         cargo_company_id=query.carrier,
         overdue_hours=current_app.config["OVERDUE_HOURS"] if query.overdue else None,

@@ -45,8 +45,8 @@ class PackageListQuery(BaseModel):
     location: QueryId | None = None
     # The search box (a scanner's code, or what a person types): longer than any number or name it finds.
     q: text(200, blank=True) = ""
-    created_from: QueryDate | None = None  # created on or after this day (UTC)
-    created_to: QueryDate | None = None  # created on or before this day (UTC)
+    created_from: QueryDate | None = None  # created on or after this day (the page's time zone)
+    created_to: QueryDate | None = None  # created on or before this day (the page's time zone)
     channel: text(64) | None = None  # the order's sales channel code
     carrier: QueryId | None = None  # the shipment's cargo company
     overdue: Literal["1"] | None = None  # only packages older in their status than its threshold
