@@ -34,7 +34,7 @@ from oms_dashboard.models import (
 from oms_dashboard.services.masterdata.reference import upsert_sales_channels
 from oms_dashboard.services.masterdata.rows import SalesChannelRow
 from oms_dashboard.services.webhooks.subscriptions import SubscriptionRow, create_subscription
-from tests.helpers import csrf_token, location, order, product, run, sign_in, stock, token, user
+from tests.helpers import csrf_token, location, order, product, run, scenario, sign_in, stock, token, user
 from tests.untranslated import english_on
 
 KEYWORDS = DEFAULT_KEYWORDS | {"N_": None, "lazy_gettext": None, "_l": None}
@@ -101,7 +101,9 @@ def turkish_world(app):
         "DETECTED_OUT_OF_STOCK_ITEM",
         package_items=[item.id for item in db.session.get(Package, not_found).items],
     )
-    order("1006", "A", "B", prefer="L1", **fields)  # the Kahve Fincanı comes from the depot by transfer
+    # Packed at a store; the Kahve Fincanı comes from the depot by transfer.
+    scenario({"name": "Mağazada paketle", "transferable": True, "locations": {"types": ["store"]}})
+    order("1006", "A", "B", prefer="L1", **fields)
     user("selin", "store_staff", "L1")
     user("murat", "manager")
     user("yonetici", "admin")
@@ -173,10 +175,11 @@ def test_every_page_is_all_turkish(app, client, turkish_world, username):
     in_turkish(client)
     found = {}
     paths = every_page(app)
-    # Each package with each command it offers opened (its form, or its confirmation).
-    for package_id in db.session.scalars(select(Package.id)):
-        html = client.get(f"/packages/{package_id}").get_data(as_text=True)
-        paths += sorted(set(re.findall(rf"/packages/{package_id}\?action=\d+", html)))
+    # Each package and transfer with each command it offers opened (its form, or its confirmation).
+    for kind, model in (("packages", Package), ("transfers", TransferOrder)):
+        for row_id in db.session.scalars(select(model.id)):
+            html = client.get(f"/{kind}/{row_id}").get_data(as_text=True)
+            paths += sorted(set(re.findall(rf"/{kind}/{row_id}\?action=\d+", html)))
     paths += ["/packages/?status=100&q=ayşe", "/packages/?created_from=2001-13-01", "/yok-boyle-bir-sayfa"]
     for path in paths:
         if english := english_of(client, path):
