@@ -117,6 +117,17 @@ def test_the_package_list_costs_the_same_for_5_or_40_rows(manager):
     assert searched == few + 1  # a search first looks for an exact package or tracking number (the scanner)
 
 
+def test_an_unfiltered_list_reads_its_slider_from_the_kept_counts(manager):
+    """Without filters (a location and a status are not filters) the slider's counts come from package_counts,
+    kept at commit, never from counting the packages table: at a million packages that count is the page."""
+    order("S1", "A", prefer="L1")
+    for path in ("/packages/", "/packages/?location=1&status=100&sort=age"):
+        with counted_statements() as statements:
+            assert manager.get(path).status_code == 200
+        assert any("package_counts" in statement for statement in statements), path
+        assert not any("GROUP BY packages.status" in statement for statement in statements), path
+
+
 def test_the_package_detail_costs_at_most_8_queries_whatever_its_items(manager):
     [few] = order("F1", "A", prefer="L1")
     [many] = order("M1", *(["A", "B", "C"] * 10), prefer="L1")

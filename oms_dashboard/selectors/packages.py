@@ -45,8 +45,10 @@ class PackageFilters:
 
     @property
     def only_location_and_status(self) -> bool:
-        """True when `package_counts` can answer: no filter but the location and the status."""
-        return replace(self, status=None, stock_location_id=None, oldest_in_status_first=False) == PackageFilters()
+        """True when `package_counts` can answer: no filter but the location and the status (the time zone
+        only says which days `created_from`/`created_to` mean)."""
+        unfiltered = replace(self, status=None, stock_location_id=None, oldest_in_status_first=False, time_zone="UTC")
+        return unfiltered == PackageFilters()
 
 
 def _with_details(query: Select) -> Select:
