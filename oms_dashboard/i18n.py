@@ -80,13 +80,14 @@ def zone_name_of(location) -> str:
 
 def display_zone_name() -> str:
     """The zone of this page: the location it is about, else the user's own location, else OMS_TIMEZONE."""
-    if has_request_context():
-        if zone := g.get("display_zone"):
-            return zone
+    if not has_request_context():
+        return current_app.config["TIMEZONE"]
+    if zone := g.get("display_zone"):
+        return zone
+    if (zone := g.get("user_zone")) is None:  # once a request: a list asks for every row's time
         locations = getattr(current_user, "locations", None) if current_user.is_authenticated else None
-        if locations:
-            return zone_name_of(locations[0])
-    return current_app.config["TIMEZONE"]
+        zone = g.user_zone = zone_name_of(locations[0]) if locations else current_app.config["TIMEZONE"]
+    return zone
 
 
 @lru_cache(maxsize=256)
