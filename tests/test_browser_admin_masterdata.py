@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -148,3 +150,31 @@ def test_the_forms_work_without_javascript(browser, live_server, admin_world):
     expect(page.get_by_role("status")).to_have_text("Denial reason “Customer called” created.")
     expect(page.get_by_role("cell", name="Customer called", exact=True)).to_be_visible()
     context.close()
+
+
+def test_an_admin_sets_a_stores_time_zone_and_its_packages_show_that_time(screen, live_server, admin_world, backend):
+    """A store abroad: its pages show its own clock, named, instead of Istanbul's."""
+    page: Page = screen["page"]
+    sign_in(page, live_server, "ada")
+    page.goto(f"{live_server}/admin/")
+    page.get_by_role("navigation", name="Administration").get_by_role("link", name="Stock locations").click()
+    page.locator('tr[data-erp-code="L1"]').get_by_role("link", name="Edit L1").click()
+    zone = page.get_by_label("Time zone")
+    expect(zone).to_have_value("")  # the default, named in the hint
+    expect(page.get_by_text("empty uses the default (Europe/Istanbul)")).to_be_visible()
+
+    zone.fill("Europe/Londn")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#timezone-error")).to_contain_text("IANA time zone")
+    expect(zone).to_be_focused()
+    looks_right(screen)
+    zone.fill("Europe/London")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status").first).to_be_visible()
+
+    page.goto(f"{live_server}/packages/?q=1001P1")
+    history = page.locator("section", has=page.get_by_role("heading", name="Transition History"))
+    expect(history).to_contain_text(re.compile(r"\d\d:\d\d London"))
+    expect(history).not_to_contain_text("Istanbul")
+    looks_right(screen)
+    shot(page, f"{backend}-{screen['width']}-london-time")
