@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Flask, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, gettext
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy.exc import OperationalError
@@ -21,8 +21,8 @@ from werkzeug.exceptions import HTTPException
 
 from .api.errors import error_response
 from .database import Failure, classify
-from .errors import AppError
-from .i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, SESSION_KEY
+from .errors import FORBIDDEN, NOT_FOUND, AppError
+from .i18n import N_, language_chosen_so_far, language_without_user
 from .views.htmx import wants_fragment
 
 API_PREFIX = "/api/"
@@ -36,10 +36,7 @@ _PAGE_MESSAGES = {
     429: N_("Too many requests: wait a moment and try again."),
 }
 # The AppErrors whose generic English a page replaces with its own words.
-_GENERIC_DETAILS = {
-    404: {"detail": "Not found."},
-    403: {"detail": "You do not have permission to perform this action."},
-}
+_GENERIC_DETAILS = {404: {"detail": NOT_FOUND}, 403: {"detail": FORBIDDEN}}
 
 
 def _is_api_request() -> bool:
@@ -60,7 +57,7 @@ def _page(status: int, message: str, headers: dict[str, str] | None = None):
         # Rendered without the context processors: Flask-Login's would load the signed-in user
         # from the database, which may be what is failing; so is the page's language chosen without it.
         template = current_app.jinja_env.get_template("_error.html" if fragment else "plain_error.html")
-        language = _language_without_database()
+        language = language_chosen_so_far() or language_without_user()
         with force_locale(language):
             html = template.render(
                 title=gettext(_SERVER_TITLES.get(status, _SERVER_TITLES[500])),
@@ -72,17 +69,6 @@ def _page(status: int, message: str, headers: dict[str, str] | None = None):
         if fragment:  # the message goes in the page's notice slot; what the action targeted stays as it was
             headers = {"HX-Retarget": "#service-notice", "HX-Reswap": "innerHTML"} | (headers or {})
     return html, status, headers or {}
-
-
-def _language_without_database() -> str:
-    """The page's language when the database may be away: the one this request already chose, else the
-    session's (the header's switch), else the browser's."""
-    chosen = getattr(getattr(g, "_flask_babel", None), "babel_locale", None)  # Flask-Babel's cache of get_locale()
-    if chosen is not None and chosen.language in LANGUAGES:
-        return chosen.language
-    if session.get(SESSION_KEY) in LANGUAGES:
-        return session[SESSION_KEY]
-    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
 
 
 def _page_message(status: int, message: str) -> str:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, has_request_context
+from flask import has_request_context
 from flask_babel import gettext
 
-from .i18n import DEFAULT_LANGUAGE, N_, current_language
+from .i18n import DEFAULT_LANGUAGE, N_, current_language, language_chosen_so_far
 
 # The API's words (a contract): kept in English in the error body; a page shows them translated (`message`).
 COMMAND_NOT_ALLOWED = N_(
@@ -122,10 +122,7 @@ class AppError(Exception):
         message is translated only when the page's language is known already (choosing it reads the user)."""
         if not has_request_context():
             return False
-        if self.status_code < 500:
-            return True
-        babel_state = g.get("_flask_babel")
-        return getattr(babel_state, "babel_locale", None) is not None
+        return self.status_code < 500 or language_chosen_so_far() is not None
 
     def _field_name(self, field: str) -> str:
         label = FIELD_NAMES.get(field)

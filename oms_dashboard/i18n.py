@@ -40,10 +40,23 @@ def select_locale() -> str:
     if request.blueprint and request.blueprint.startswith("api"):
         return DEFAULT_LANGUAGE
     chosen = getattr(current_user, "locale", None) if current_user.is_authenticated else None
-    chosen = chosen or session.get(SESSION_KEY)
+    return chosen if chosen in LANGUAGES else language_without_user()
+
+
+def language_without_user() -> str:
+    """The language picked before signing in (the session), else the browser's: what a page can know
+    without reading the user from the database (an error page when the database is what failed)."""
+    chosen = session.get(SESSION_KEY)
     if chosen in LANGUAGES:
         return chosen
     return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def language_chosen_so_far() -> str | None:
+    """The language this request has already chosen (Flask-Babel keeps get_locale()'s answer), without
+    choosing it now: choosing reads the signed-in user, and so the database."""
+    chosen = getattr(g.get("_flask_babel"), "babel_locale", None) if has_request_context() else None
+    return chosen.language if chosen is not None and chosen.language in LANGUAGES else None
 
 
 def current_language() -> str:

@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .i18n import N_
+
 Condition = Literal["SELECT_BY_QUOTA", "SAME_CITY"]
 OrderKey = Literal["priority", "stock", "density"]
 Name = Annotated[str, Field(min_length=1, max_length=128)]
@@ -54,26 +56,29 @@ class ScenarioDefinition(BaseModel):
 
 
 DEFAULT_SCENARIO = ScenarioDefinition(
-    name="Default",
-    description="One package from the best location when possible; else split; else transfer what is missing.",
+    # Its names are marked for the catalogue: the scenarios page shows them translated (a loaded one as written).
+    name=N_("Default"),
+    description=N_("One package from the best location when possible; else split; else transfer what is missing."),
     rules=[
         Rule(
-            name="Same-city store with quota, one package",
+            name=N_("Same-city store with quota, one package"),
             locations=LocationSelection(types=["store"]),
             conditions=["SELECT_BY_QUOTA", "SAME_CITY"],
             order_by=["priority", "stock"],
         ),
         Rule(
-            name="Any location with quota, one package", conditions=["SELECT_BY_QUOTA"], order_by=["priority", "stock"]
+            name=N_("Any location with quota, one package"),
+            conditions=["SELECT_BY_QUOTA"],
+            order_by=["priority", "stock"],
         ),
         Rule(
-            name="Split across locations with quota",
+            name=N_("Split across locations with quota"),
             conditions=["SELECT_BY_QUOTA"],
             order_by=["priority", "stock"],
             allow_split=True,
         ),
         Rule(
-            name="Transfer the missing items to the best location",
+            name=N_("Transfer the missing items to the best location"),
             conditions=["SELECT_BY_QUOTA"],
             order_by=["stock", "priority"],
             transferable=True,

@@ -30,14 +30,10 @@ def transfer_label(value: str) -> str:
 
 
 def translated(text: str | None) -> str | None:
-    """A text stored or defined elsewhere (a command's label, the built-in scenario's names) in the page's
-    language when the catalogue knows it; else as written (a label an installation added itself)."""
+    """A text stored or defined elsewhere (a command's label, marked in services/install.py; the built-in
+    scenario's names) in the page's language when the catalogue knows it; else as written (a label an
+    installation added itself)."""
     return gettext(text) if text else text
-
-
-def command_label(label: str | None) -> str | None:
-    """A command's label (services/install.py marks the default ones) in the page's language."""
-    return translated(label)
 
 
 def status_slug(value: int) -> str:
@@ -99,7 +95,6 @@ def register_template_helpers(app: Flask) -> None:
         web_image,
         who,
         role_name,
-        command_label,
         translated,
         location_type,
         location_types,

@@ -11,16 +11,17 @@ from sqlalchemy import case, func, literal, or_, select
 from ..actors import Actor
 from ..errors import AppError
 from ..extensions import db
+from ..i18n import N_
 from ..models import PackageCount, StockLocation, TransitionLog
 from ..states import PackageStatus
 from .packages import status_counts
 
 # The four counts of a card on the Package Location Movements screen (seed 004), in its words.
 CARD_STATUSES = [
-    (PackageStatus.WAITING, "Waiting"),
-    (PackageStatus.PREPARING, "Preparing"),
-    (PackageStatus.WAITING_FOR_TRANSFER, "Waiting Transfer Operations"),
-    (PackageStatus.READY_FOR_PACKAGING, "Ready to Package"),
+    (PackageStatus.WAITING, N_("Waiting")),
+    (PackageStatus.PREPARING, N_("Preparing")),
+    (PackageStatus.WAITING_FOR_TRANSFER, N_("Waiting Transfer Operations")),
+    (PackageStatus.READY_FOR_PACKAGING, N_("Ready to Package")),
 ]
 # What a person must act on first: packages nobody has finished picking.
 ATTENTION_STATUSES = (PackageStatus.WAITING, PackageStatus.PREPARING)
@@ -38,7 +39,7 @@ class CardSort(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"attention": "Needs attention", "name": "Name", "quota": "Quota use"}[self.value]
+        return {"attention": N_("Needs attention"), "name": N_("Name"), "quota": N_("Quota use")}[self.value]
 
 
 @dataclass

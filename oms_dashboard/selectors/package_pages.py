@@ -14,7 +14,6 @@ from sqlalchemy.orm import joinedload
 from ..actors import Actor
 from ..cache import cached
 from ..extensions import db
-from ..i18n import N_
 from ..models import (
     CargoCompany,
     DenialReason,
@@ -42,9 +41,6 @@ from .stock_at_risk import StockAtRisk, package_is_at_risk, stock_at_risk_of
 from .transfers import transfers_of_package
 from .transitions import commands_for, history_label, runnable
 from .webhooks import EventDelivery, package_events
-
-# How selectors/transitions.py names a creation in a history (_CREATED_LABELS), for the catalogue.
-CREATION_LABELS = (N_("Order received"), N_("Transfer created"))
 
 
 @dataclass(frozen=True)

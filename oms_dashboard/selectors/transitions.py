@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from ..cache import cached
 from ..extensions import db
+from ..i18n import N_
 from ..models import Package, TransferTransition, Transition
 from ..states import PackageStatus, Visibility
 
@@ -141,7 +142,8 @@ def transfer_commands_by_state(
 
 
 # What the history says for rows no transition wrote: a package or transfer made by intake or by a command.
-_CREATED_LABELS = {"ORDER_CREATED": "Order received", "TRANSFER_CREATED": "Transfer created"}
+# Marked for the catalogue; pages translate a history label where they show it (templating.translated).
+_CREATED_LABELS = {"ORDER_CREATED": N_("Order received"), "TRANSFER_CREATED": N_("Transfer created")}
 
 
 def _label_by_command(table: TransitionTable) -> dict[str, str]:

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from ..i18n import N_, show_times_in
+from ..i18n import show_times_in
 from ..selectors.locations import CARD_STATUSES, CardSort, cards_version, location_cards, location_counts
 from ..selectors.stock_at_risk import at_risk_count
 from ..states import PackageStatus
@@ -18,15 +18,6 @@ from .htmx import render, wants_fragment
 locations_blueprint = Blueprint("locations", __name__)
 locations_blueprint.before_request(require_login)
 
-
-# The sort choices and the cards' counts as the page names them (selectors/locations.py keeps the English).
-SORT_LABELS = {CardSort.ATTENTION: N_("Needs attention"), CardSort.NAME: N_("Name"), CardSort.QUOTA: N_("Quota use")}
-COUNT_LABELS = {
-    PackageStatus.WAITING: N_("Waiting"),
-    PackageStatus.PREPARING: N_("Preparing"),
-    PackageStatus.WAITING_FOR_TRANSFER: N_("Waiting Transfer Operations"),
-    PackageStatus.READY_FOR_PACKAGING: N_("Ready to Package"),
-}
 
 # Left out of links: the plain address of the home page is its first page sorted by attention.
 DEFAULTS = {("sort", CardSort.ATTENTION.value), ("page", 1)}
@@ -77,7 +68,7 @@ def movements():
     packages = url_for("packages.package_list")
     count_links = [
         (
-            _(COUNT_LABELS.get(status, label)),
+            _(label),  # marked in selectors/locations.py
             Markup(escape(f"{packages}?location=")),
             Markup(escape(f"&status={status.value}")),
         )
@@ -90,7 +81,6 @@ def movements():
         search=search,
         sort=sort,
         sorts=list(CardSort),
-        sort_labels={choice: _(SORT_LABELS.get(choice, choice.label)) for choice in CardSort},
         movements_url=movements_url,
         page_numbers=_page_numbers(cards.page, cards.pages),
         poll_url=movements_url(since=version),

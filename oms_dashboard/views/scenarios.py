@@ -6,22 +6,10 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from ..errors import AppError
-from ..i18n import N_
 from ..models import Role
 from ..scenarios import ScenarioDefinition
 from ..services.scenarios import scenarios
 from .auth import require_login
-
-# The built-in scenario's texts (scenarios.DEFAULT_SCENARIO, installed as a row), marked for the catalogue: the page
-# shows them translated. A scenario someone loaded shows its own names as written.
-DEFAULT_SCENARIO_TEXTS = (
-    N_("Default"),
-    N_("One package from the best location when possible; else split; else transfer what is missing."),
-    N_("Same-city store with quota, one package"),
-    N_("Any location with quota, one package"),
-    N_("Split across locations with quota"),
-    N_("Transfer the missing items to the best location"),
-)
 
 scenarios_blueprint = Blueprint("scenarios", __name__, url_prefix="/scenarios")
 scenarios_blueprint.before_request(require_login)

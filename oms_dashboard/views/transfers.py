@@ -36,8 +36,6 @@ transfers_blueprint.add_app_template_global(needs_confirmation)
 MAIN_BUTTONS = ["TRANSFER_READY_FOR_DISPATCH", "TRANSFER_DISPATCH", "TRANSFER_DELIVERED", "TRANSFER_OUT_OF_STOCK"]
 NOT_OFFERED = N_("That action is not available for this transfer now.")
 CHECK_THE_FORM = N_("Check the form below.")
-# The history's first row (selectors/transitions.py _CREATED_LABELS), translated where shown (command_label).
-CREATED_LABEL = N_("Transfer created")
 
 # The statuses of the Transfer Location Movements screen (seed 004), in its order.
 MOVEMENT_STATUSES = [

@@ -16,6 +16,7 @@ from ...selectors import admin as selectors
 from ...services.masterdata.locations import create_location, update_location
 from ...services.masterdata.rows import LocationChanges, LocationRow
 from ...states import PackageStatus
+from ...templating import LOCATION_TYPES
 from ...validation import parse
 from ..htmx import redirect_to
 from . import admin_blueprint
@@ -30,7 +31,7 @@ class LocationForm(FlaskForm):
     name = StringField(_l("Name"), render_kw={"maxlength": 128})
     type = SelectField(
         _l("Type"),
-        choices=[SelectChoice("store", _l("Store")), SelectChoice("warehouse", _l("Warehouse"))],
+        choices=[SelectChoice(kind, _l(name)) for kind, name in LOCATION_TYPES.items()],
         validate_choice=False,
     )
     city = StringField(_l("City"), render_kw={"maxlength": 64})

@@ -14,12 +14,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
 
+from ...actors import ROLE_NAMES
 from ...errors import AppError
 from ...models import Role, User
 from ...services.accounts import (
     FULL_NAME_MAX_LENGTH,
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
+    STAFF_NEED_LOCATIONS_MESSAGE,
     USERNAME_MAX_LENGTH,
     create_user,
     get_user,
@@ -32,11 +34,7 @@ from . import admin_blueprint
 from .formtools import show_errors
 from .people import LOCATION_ALIAS, MultiCheckboxField, location_choices, refusal_text, storable, strip
 
-ROLE_CHOICES = [
-    SelectChoice(Role.STORE_STAFF.value, _l("Store staff")),
-    SelectChoice(Role.MANAGER.value, _l("Manager")),
-    SelectChoice(Role.ADMIN.value, _l("Admin")),
-]
+ROLE_CHOICES = [SelectChoice(role.value, _l(ROLE_NAMES[role])) for role in (Role.STORE_STAFF, Role.MANAGER, Role.ADMIN)]
 # WTForms fills in %(min)d and %(max)d.
 PASSWORD_LENGTH = Length(
     min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH, message=_l("Between %(min)d and %(max)d characters.")
@@ -57,8 +55,7 @@ class UserForm(FlaskForm):
     def validate_locations(self, field: MultiCheckboxField) -> None:
         """The service's rule, checked here too so the page shows it with every other mistake at once."""
         if self.role.data == Role.STORE_STAFF and not field.data and not field.errors:
-            # accounts.STAFF_NEED_LOCATIONS, as one sentence.
-            raise ValidationError(_("Store staff work at one or more locations: tick at least one."))
+            raise ValidationError(_(STAFF_NEED_LOCATIONS_MESSAGE))
 
 
 class NewUserForm(UserForm):
@@ -155,20 +152,10 @@ def users_edit(user_id: int):
     return _page("admin/users_edit.html", invalid=bool(form.errors or notices), form=form, user=user, notices=notices)
 
 
-# What `update_user` says changed, as the notice names it.
-CHANGE_NAMES = {
-    "full name": _l("full name"),
-    "role": _l("role"),
-    "locations": _l("locations"),
-    "active": _l("active"),
-    "deactivated": _l("deactivated"),
-}
-
-
 def _saved_message(user: User, changed: list[str]) -> str:
     if not changed:
         return _("Nothing to change for %(username)s.", username=user.username)
-    changes = ", ".join(str(CHANGE_NAMES.get(name, name)) for name in changed)
+    changes = ", ".join(_(name) for name in changed)  # update_user's words, marked there
     if "deactivated" in changed:
         return _(
             "%(username)s: %(changes)s saved. They can no longer sign in, and every session they had has ended.",
